@@ -1,0 +1,1 @@
+"""Domain, persistence, use cases and the command line of eldercare-rota."""
