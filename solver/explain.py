@@ -1,0 +1,188 @@
+"""Explanations a coordinator understands: score breakdown, loads, reasons for holes, conflicts.
+
+The reasons come from a cheap analysis of the problem and the chosen assignment, not from
+the CP-SAT search: for a hole we look at every person who would match the need and say
+what kept each of them away.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+
+from solver.instance import Need, Person, Problem, Shift
+from solver.result import Conflict, Hole, Load, Message, RuleScore
+from solver.rules import RULES, SOFT_RULE_IDS
+from solver.rules.coverage import matches
+from solver.rules.eligibility import availability_problem
+
+WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+# Why a matching person is not on a short shift, in the order we test for it.
+_CAUSES = {
+    "leave": ("请假", "on leave"),
+    "day_off": ("固定休息日", "on a fixed day off"),
+    "unavailable": ("不在可用时间", "not available then"),
+    "qualification": ("缺少本班所需资质或不属本站", "missing a skill the shift requires or not at this station"),
+    "busy": ("已在其他班次", "on another shift"),
+    "rest": ("休息时间不足", "too little rest"),
+    "limit": ("已达工作量上限", "at a workload limit"),
+    "other": ("受其他规则或更优安排限制", "kept away by other rules or a better overall rota"),
+}
+
+
+def breakdown(amounts: list[tuple[str, int, int]]) -> tuple[RuleScore, ...]:
+    """Sum (rule, amount, weight) terms into one score per soft rule, in catalogue order."""
+    count: Counter[str] = Counter()
+    penalty: Counter[str] = Counter()
+    for rule, amount, weight in amounts:
+        count[rule] += amount
+        penalty[rule] += amount * weight
+    return tuple(
+        RuleScore(r, RULES[r].zh, RULES[r].en, count[r], penalty[r]) for r in SOFT_RULE_IDS if r in count
+    )
+
+
+def _by_person(assignments: tuple[tuple[str, str], ...]) -> dict[str, list[str]]:
+    plan: dict[str, list[str]] = defaultdict(list)
+    for person, shift in assignments:
+        plan[person].append(shift)
+    return plan
+
+
+def person_load(problem: Problem, assignments: tuple[tuple[str, str], ...]) -> tuple[Load, ...]:
+    """Shifts and minutes per person, with the fair-share target where one applies."""
+    plan = _by_person(assignments)
+    minutes = {p.id: sum(problem.shifts_by_id[s].duration for s in plan[p.id]) for p in problem.people}
+    sharing = [p for p in problem.people if p.fair_share > 0]
+    shares = sum(p.fair_share for p in sharing)
+    total = sum(minutes[p.id] for p in sharing)
+    return tuple(
+        Load(p.id, len(plan[p.id]), minutes[p.id], round(total * p.fair_share / shares) if p.fair_share else None)
+        for p in problem.people
+    )
+
+
+def org_load(problem: Problem, assignments: tuple[tuple[str, str], ...]) -> tuple[Load, ...]:
+    """Shifts and minutes per organisation, with the quota target (carry-over included)."""
+    shifts: Counter[str] = Counter()
+    minutes: Counter[str] = Counter()
+    for person, shift in assignments:
+        org = problem.people_by_id[person].org
+        shifts[org] += 1
+        minutes[org] += problem.shifts_by_id[shift].duration
+    quota = [o for o in problem.organisations if o.quota_permille > 0]
+    total = sum(minutes[o.id] + o.carried_minutes for o in quota)
+    return tuple(
+        Load(o.id, shifts[o.id], minutes[o.id],
+             round(total * o.quota_permille / 1000) - o.carried_minutes if o.quota_permille else None)
+        for o in problem.organisations
+    )
+
+
+def slot_name(problem: Problem, shift: Shift) -> tuple[str, str]:
+    """'周二 08:00 上午班' / 'Tue 08:00 Morning duty' for a shift."""
+    date = dt.date.fromisoformat(problem.start_date) + dt.timedelta(days=shift.day)
+    weekday = date.weekday()
+    clock = f"{(shift.start // 60) % 24:02d}:{shift.start % 60:02d}"
+    name = problem.shift_types_by_id[shift.type].name
+    return (f"{date:%m-%d} {WEEKDAYS_ZH[weekday]} {clock} {name}", f"{WEEKDAYS_EN[weekday]} {date:%m-%d} {clock} {name}")
+
+
+def _need_text(need: Need) -> tuple[str, str]:
+    parts = [x for x in (need.skill, need.org_kind) if x]
+    return (f"（{'，'.join(parts)}）" if parts else "", f" ({', '.join(parts)})" if parts else "")
+
+
+def _cause(problem: Problem, person: Person, shift: Shift, plan: list[Shift]) -> str:
+    """Why a matching person is not on the shift."""
+    if shift.day in person.days_off:
+        return "day_off"
+    if availability_problem(person, shift):
+        kinds = {u.kind for u in person.unavailable if u.start < shift.end and shift.start < u.end}
+        return "leave" if "leave" in kinds else "unavailable"
+    if person.stations and shift.station not in person.stations:
+        return "qualification"
+    if not all(person.qualified(s, shift.day) for s in shift.required_skills):
+        return "qualification"
+    if any(o.start < shift.end and shift.start < o.end for o in plan):
+        return "busy"
+    rest = person.limits.min_rest_minutes or 0
+    if any(0 <= shift.start - o.end < rest or 0 <= o.start - shift.end < rest for o in plan):
+        return "rest"
+    if _at_limit(problem, person, shift, plan):
+        return "limit"
+    return "other"
+
+
+def _at_limit(problem: Problem, person: Person, shift: Shift, plan: list[Shift]) -> bool:
+    """True if one more shift like this would break a count or minutes limit."""
+    lim = person.limits
+    week = [o for o in plan if problem.week(o.day) == problem.week(shift.day)]
+    checks = (
+        (lim.max_shifts, len(plan) + 1),
+        (lim.max_shifts_per_week, len(week) + 1),
+        (lim.max_minutes, sum(o.duration for o in plan) + shift.duration),
+        (lim.max_minutes_per_week, sum(o.duration for o in week) + shift.duration),
+        (lim.max_shifts_per_type.get(shift.type), sum(1 for o in plan if o.type == shift.type) + 1),
+        (lim.max_shifts_per_day, sum(1 for o in plan if o.day == shift.day) + 1),
+    )
+    return any(limit is not None and value > limit for limit, value in checks)
+
+
+def hole_reason(problem: Problem, shift: Shift, need: Need, missing: int, plans: dict[str, list[Shift]]) -> Message:
+    """A sentence saying how many people could fill the need and what kept each of them away."""
+    slot_zh, slot_en = slot_name(problem, shift)
+    need_zh, need_en = _need_text(need)
+    on_shift = {p for p, shifts in plans.items() if shift in shifts}
+    pool = [p for p in problem.people if matches(problem, p, shift, need) and p.id not in on_shift]
+    causes = Counter(_cause(problem, p, shift, plans.get(p.id, [])) for p in pool)
+    head_zh = f"{slot_zh} 缺 {missing} 人{need_zh}"
+    head_en = f"{slot_en} is short of {missing}{need_en}"
+    if not pool:
+        matching = sum(1 for p in problem.people if matches(problem, p, shift, need))
+        return Message("no_candidates", f"{head_zh}：除已排人员外没有符合条件的人（共 {matching} 人符合）",
+                       f"{head_en}: nobody else matches (only {matching} match in all)",
+                       (("shift", shift.id), ("missing", str(missing))))
+    order = [c for c in _CAUSES if causes[c]]
+    zh = "，".join(f"{causes[c]} 人{_CAUSES[c][0]}" for c in order)
+    en = ", ".join(f"{causes[c]} {_CAUSES[c][1]}" for c in order)
+    params = (("shift", shift.id), ("missing", str(missing)), *((c, str(causes[c])) for c in order))
+    return Message("understaffed", f"{head_zh}：另有 {len(pool)} 人符合条件，其中 {zh}",
+                   f"{head_en}: {len(pool)} more match — {en}", params)
+
+
+def holes(problem: Problem, assignments: tuple[tuple[str, str], ...]) -> tuple[Hole, ...]:
+    """Every need left short, with its reason; and every surplus, for the record."""
+    plans = {p: [problem.shifts_by_id[s] for s in ss] for p, ss in _by_person(assignments).items()}
+    staffed: dict[str, list[Person]] = defaultdict(list)
+    for person, shift in assignments:
+        staffed[shift].append(problem.people_by_id[person])
+    found = []
+    for shift in problem.shifts:
+        for k, need in enumerate(shift.needs):
+            have = sum(1 for p in staffed[shift.id] if matches(problem, p, shift, need))
+            if have < need.count and need.under_weight > 0:
+                found.append(Hole(shift.id, k, need.count - have, hole_reason(problem, shift, need,
+                                                                              need.count - have, plans)))
+    return tuple(found)
+
+
+def conflicts(problem: Problem, keys: list[tuple[str, str | None]]) -> tuple[Conflict, ...]:
+    """Name each conflicting hard rule and person in both languages."""
+    found = []
+    for rule, person in keys:
+        info = RULES[rule]
+        who = problem.people_by_id[person].name if person in problem.people_by_id else ""
+        found.append(Conflict(rule, person, Message(
+            "hard_conflict",
+            f"规则“{info.zh}”（{who}）与其他规则冲突，无法同时满足",
+            f"rule '{info.en}' for {who or 'everyone'} cannot hold together with the others",
+            (("rule", rule), ("person", person or "")),
+        )))
+    if not found:
+        found.append(Conflict("unknown", None, Message(
+            "infeasible", "硬性规则无法同时满足（未能在时限内找出冲突的规则）",
+            "the hard rules cannot all hold (the conflicting rules were not found in time)")))
+    return tuple(found)

@@ -1,0 +1,240 @@
+"""Build the CP-SAT model from a Problem, solve it, and return a SolveResult with its explanation."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from solver import explain
+from solver.instance import Problem
+from solver.result import FEASIBLE, INFEASIBLE, OPTIMAL, UNKNOWN, SolveResult
+from solver.rules.booking import add_forbidden_succession, add_min_rest, add_no_double_booking
+from solver.rules.coverage import add_coverage
+from solver.rules.eligibility import add_availability, add_qualification, exclusion
+from solver.rules.fairness import (
+    add_fairness,
+    add_holiday_fairness,
+    add_night_fairness,
+    add_org_share,
+    add_weekend_fairness,
+)
+from solver.rules.limits import (
+    add_max_minutes,
+    add_max_minutes_per_week,
+    add_max_shifts,
+    add_max_shifts_per_type,
+    add_max_shifts_per_week,
+    add_min_minutes,
+    add_min_minutes_per_week,
+    add_min_shifts,
+)
+from solver.rules.pins import add_pins
+from solver.rules.requests import add_shift_off_requests, add_shift_on_requests
+from solver.rules.sequences import (
+    add_max_consecutive_by_type,
+    add_max_consecutive_days,
+    add_max_weekends,
+    add_min_consecutive_days,
+    add_min_consecutive_days_off,
+)
+from solver.rules.stability import add_stability
+from solver.variables import Penalty, RotaModel
+
+RuleFunction = Callable[[RotaModel], list[Penalty]]
+
+HARD_RULES: tuple[RuleFunction, ...] = (
+    add_qualification,
+    add_availability,
+    add_no_double_booking,
+    add_min_rest,
+    add_forbidden_succession,
+    add_max_shifts,
+    add_min_shifts,
+    add_max_shifts_per_type,
+    add_max_shifts_per_week,
+    add_max_minutes,
+    add_min_minutes,
+    add_max_minutes_per_week,
+    add_min_minutes_per_week,
+    add_max_consecutive_days,
+    add_min_consecutive_days,
+    add_min_consecutive_days_off,
+    add_max_consecutive_by_type,
+    add_max_weekends,
+    add_pins,
+)
+
+SOFT_RULES: tuple[RuleFunction, ...] = (
+    add_coverage,
+    add_shift_on_requests,
+    add_shift_off_requests,
+    add_fairness,
+    add_org_share,
+    add_weekend_fairness,
+    add_night_fairness,
+    add_holiday_fairness,
+    add_stability,
+)
+
+
+class ModelInvalid(Exception):
+    """CP-SAT rejected the model: a bug in the model builder, never the user's fault."""
+
+
+@dataclass(frozen=True)
+class SolveParams:
+    """How to search: always a time limit; seed and worker count passed in."""
+
+    time_limit: float = 10.0
+    workers: int = 2
+    seed: int = 0
+    explain_conflicts: bool = True
+    log: bool = False
+
+
+@dataclass(frozen=True)
+class Progress:
+    """The best solution so far, reported while solving."""
+
+    objective: int
+    bound: int
+    wall_time: float
+
+
+@dataclass
+class BuiltModel:
+    """A model ready to solve, with its objective terms."""
+
+    rota: RotaModel
+    penalties: list[Penalty]
+    build_seconds: float
+
+
+def build(problem: Problem, *, explain_mode: bool = False) -> BuiltModel:
+    """Create the variables and apply every rule; in explain mode hard rules get assumption literals."""
+    started = time.monotonic()
+    m = RotaModel(problem, cp_model.CpModel(), explain=explain_mode)
+    _create_variables(m)
+    for rule in HARD_RULES:
+        rule(m)
+    penalties: list[Penalty] = []
+    if not explain_mode:
+        for rule in SOFT_RULES:
+            penalties.extend(rule(m))
+        m.cp.minimize(sum(p.weight * p.amount for p in penalties))
+    return BuiltModel(m, penalties, time.monotonic() - started)
+
+
+def _create_variables(m: RotaModel) -> None:
+    """One Boolean per eligible (person, shift); excluded pairs only when a pin asks for them."""
+    pinned = {(p.person, p.shift) for p in m.problem.pins if p.assigned}
+    for person in m.problem.people:
+        for shift in m.problem.shifts:
+            reason = exclusion(person, shift)
+            if reason is None:
+                m.add_pair(person, shift)
+            elif (person.id, shift.id) in pinned:
+                m.add_pair(person, shift, excluded_by=reason)
+
+
+class _ProgressReporter(cp_model.CpSolverSolutionCallback):
+    """Forwards each improving solution to ``on_progress`` and stops when asked."""
+
+    def __init__(
+        self, on_progress: Callable[[Progress], None] | None, should_stop: Callable[[], bool] | None
+    ) -> None:
+        super().__init__()
+        self._on_progress = on_progress
+        self._should_stop = should_stop
+
+    def on_solution_callback(self) -> None:
+        """Report the new incumbent."""
+        if self._on_progress is not None:
+            bound = math.ceil(self.best_objective_bound - 1e-6)
+            self._on_progress(Progress(round(self.objective_value), bound, self.wall_time))
+        if self._should_stop is not None and self._should_stop():
+            self.stop_search()
+
+
+def _configure(solver: cp_model.CpSolver, params: SolveParams, time_limit: float) -> None:
+    """Apply the search parameters."""
+    solver.parameters.max_time_in_seconds = max(0.01, time_limit)
+    solver.parameters.num_workers = max(1, params.workers)
+    solver.parameters.random_seed = params.seed
+    solver.parameters.log_search_progress = params.log
+
+
+def _add_hints(built: BuiltModel) -> None:
+    """Warm start from the previous (published) plan."""
+    previous = built.rota.problem.previous
+    if previous is None:
+        return
+    for pair, var in built.rota.x.items():
+        if pair[1] in previous.shifts:
+            built.rota.cp.add_hint(var, pair in previous.assignments)
+
+
+def solve(
+    problem: Problem,
+    params: SolveParams | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> SolveResult:
+    """Solve the problem within the time limit and explain the outcome."""
+    params = params or SolveParams()
+    started = time.monotonic()
+    built = build(problem)
+    _add_hints(built)
+    solver = cp_model.CpSolver()
+    _configure(solver, params, params.time_limit - built.build_seconds)
+    status = solver.solve(built.rota.cp, _ProgressReporter(on_progress, should_stop))
+    if status == cp_model.MODEL_INVALID:
+        raise ModelInvalid(built.rota.cp.validate())
+    if status == cp_model.INFEASIBLE:
+        remaining = params.time_limit - (time.monotonic() - started)
+        conflicts = explain.conflicts(problem, find_conflict_keys(problem, params, remaining))
+        return SolveResult(INFEASIBLE, None, None, time.monotonic() - started, conflicts=conflicts)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return SolveResult(UNKNOWN, None, None, time.monotonic() - started)
+    return _result(problem, built, solver, status, time.monotonic() - started)
+
+
+def _result(
+    problem: Problem, built: BuiltModel, solver: cp_model.CpSolver, status: int, wall: float
+) -> SolveResult:
+    """Read the assignment and score breakdown out of the solver."""
+    chosen = tuple(sorted(pair for pair, var in built.rota.x.items() if solver.boolean_value(var)))
+    amounts = [(p.rule, int(solver.value(p.amount)), p.weight) for p in built.penalties]
+    objective = round(solver.objective_value)
+    bound = objective if status == cp_model.OPTIMAL else math.ceil(solver.best_objective_bound - 1e-6)
+    return SolveResult(
+        status=OPTIMAL if status == cp_model.OPTIMAL else FEASIBLE,
+        objective=objective,
+        bound=min(bound, objective),
+        wall_time=wall,
+        assignments=chosen,
+        breakdown=explain.breakdown(amounts),
+        holes=explain.holes(problem, chosen),
+        person_load=explain.person_load(problem, chosen),
+        org_load=explain.org_load(problem, chosen),
+    )
+
+
+def find_conflict_keys(problem: Problem, params: SolveParams, time_limit: float) -> list[tuple[str, str | None]]:
+    """(rule, person) pairs whose hard rules together cannot hold (a sufficient set, not minimal)."""
+    if not params.explain_conflicts:
+        return []
+    built = build(problem, explain_mode=True)
+    keys = list(built.rota.assumptions)
+    literals = [built.rota.assumptions[k] for k in keys]
+    built.rota.cp.add_assumptions(literals)
+    solver = cp_model.CpSolver()
+    _configure(solver, SolveParams(workers=1, seed=params.seed), max(1.0, time_limit))
+    if solver.solve(built.rota.cp) != cp_model.INFEASIBLE:
+        return []
+    core = set(solver.sufficient_assumptions_for_infeasibility())
+    return [k for k, lit in zip(keys, literals, strict=True) if lit.index in core]

@@ -1,0 +1,116 @@
+"""Fairness: between people (relative to their share), between organisations (rotation quotas),
+and of weekend, night and holiday duty over a rolling window."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ortools.sat.python import cp_model
+
+from solver.instance import Person, Shift
+from solver.variables import Penalty, RotaModel
+
+
+def _hours_off(m: RotaModel, name: str, scaled: cp_model.LinearExprT, scale: int, span: int) -> cp_model.IntVar:
+    """An integer equal to ceil(|scaled| / scale); ``span`` bounds |scaled|."""
+    magnitude = m.cp.new_int_var(0, span, f"{name}_abs")
+    m.cp.add_abs_equality(magnitude, scaled)
+    hours = m.cp.new_int_var(0, span // scale + 1, name)
+    m.cp.add(scale * hours >= magnitude)
+    m.cp.add(scale * hours <= magnitude + scale - 1)
+    return hours
+
+
+def _minutes_of(m: RotaModel, person: Person) -> cp_model.LinearExprT:
+    return sum(s.duration * v for s, v in m.shifts_of(person.id))
+
+
+def _max_minutes(m: RotaModel, person: Person) -> int:
+    return sum(s.duration for s, _ in m.shifts_of(person.id))
+
+
+def add_fairness(m: RotaModel) -> list[Penalty]:
+    """Soft: each person's minutes stay near their fair share of everyone's minutes.
+
+    Penalty unit: one hour (rounded up) between a person's minutes and fair_share/S of the total.
+    """
+    weight = m.problem.weights.fairness_per_hour
+    people = [p for p in m.problem.people if p.fair_share > 0]
+    if weight <= 0 or len(people) < 2:
+        return []
+    shares = sum(p.fair_share for p in people)
+    top = sum(_max_minutes(m, p) for p in people)
+    total = m.cp.new_int_var(0, top, "fairness_total_minutes")
+    m.cp.add(total == sum(_minutes_of(m, p) for p in people))
+    penalties = []
+    for p in people:
+        scaled = _minutes_of(m, p) * shares - p.fair_share * total
+        hours = _hours_off(m, f"unfair_hours(person={p.id})", scaled, 60 * shares, top * shares)
+        penalties.append(Penalty("fairness", hours, weight))
+    return penalties
+
+
+def add_org_share(m: RotaModel) -> list[Penalty]:
+    """Soft: each organisation's duty minutes (plus carry-over) stay near its quota of the total.
+
+    Penalty unit: one hour (rounded up) between an organisation's minutes and its quota share.
+    """
+    weight = m.problem.weights.org_share_per_hour
+    orgs = [o for o in m.problem.organisations if o.quota_permille > 0]
+    if weight <= 0 or not orgs:
+        return []
+    members = {o.id: [p for p in m.problem.people if p.org == o.id] for o in orgs}
+    org_minutes = {o.id: sum(_minutes_of(m, p) for p in members[o.id]) + o.carried_minutes for o in orgs}
+    top = sum(abs(o.carried_minutes) + sum(_max_minutes(m, p) for p in members[o.id]) for o in orgs)
+    total = m.cp.new_int_var(-top, top, "org_total_minutes")
+    m.cp.add(total == sum(org_minutes.values()))
+    penalties = []
+    for o in orgs:
+        scaled = 1000 * org_minutes[o.id] - o.quota_permille * total
+        hours = _hours_off(m, f"quota_hours_off(org={o.id})", scaled, 60000, 2000 * top)
+        penalties.append(Penalty("org_share", hours, weight))
+    return penalties
+
+
+def add_weekend_fairness(m: RotaModel) -> list[Penalty]:
+    """Soft: the spread (most minus least) of weekend shifts, history included.
+
+    Penalty unit: one shift between the most and the least loaded person.
+    """
+    return _spread(m, "weekend_fairness", m.problem.weights.weekend_spread,
+                   lambda s: m.problem.is_weekend(s.day), lambda p: p.history.weekends_worked if p.history else 0)
+
+
+def add_night_fairness(m: RotaModel) -> list[Penalty]:
+    """Soft: the spread of night shifts, history included. Penalty unit: one shift of spread."""
+    types = m.problem.shift_types_by_id
+    return _spread(m, "night_fairness", m.problem.weights.night_spread,
+                   lambda s: types[s.type].night, lambda p: p.history.nights_worked if p.history else 0)
+
+
+def add_holiday_fairness(m: RotaModel) -> list[Penalty]:
+    """Soft: the spread of public-holiday shifts, history included. Penalty unit: one shift of spread."""
+    holidays = m.problem.holidays
+    return _spread(m, "holiday_fairness", m.problem.weights.holiday_spread,
+                   lambda s: s.day in holidays, lambda p: p.history.holidays_worked if p.history else 0)
+
+
+def _spread(
+    m: RotaModel, rule: str, weight: int, counts: Callable[[Shift], bool], before: Callable[[Person], int]
+) -> list[Penalty]:
+    """max - min over people with a fair share of (history + shifts that count)."""
+    people = [p for p in m.problem.people if p.fair_share > 0]
+    if weight <= 0 or len(people) < 2 or not any(counts(s) for s in m.problem.shifts):
+        return []
+    totals, top = [], 0
+    for p in people:
+        options = [v for s, v in m.shifts_of(p.id) if counts(s)]
+        top = max(top, before(p) + len(options))
+        total = m.cp.new_int_var(before(p), before(p) + len(options), f"{rule}_count(person={p.id})")
+        m.cp.add(total == before(p) + sum(options))
+        totals.append(total)
+    most = m.cp.new_int_var(0, top, f"{rule}_most")
+    least = m.cp.new_int_var(0, top, f"{rule}_least")
+    m.cp.add_max_equality(most, totals)
+    m.cp.add_min_equality(least, totals)
+    return [Penalty(rule, most - least, weight)]
