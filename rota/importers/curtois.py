@@ -175,8 +175,9 @@ def parse_instance(text: str, name: str = "curtois") -> CurtoisInstance:
     _check(errors)
     shift_types = _each(sections[SHIFTS], _parse_shift, errors)
     _check_unique(sections[SHIFTS], "shift", errors)
-    known = _Known(days, frozenset(s.id for s in shift_types))
+    known = _Known(days, frozenset(line.fields[0] for line in sections[SHIFTS]))
     _check_forbidden_next(sections[SHIFTS], shift_types, known, errors)
+    _check(errors)  # later sections name shifts: report a broken SECTION_SHIFTS on its own
     staff = _each(sections[STAFF], lambda line: _parse_employee(line, known), errors)
     _check_unique(sections[STAFF], "employee", errors)
     _check(errors)
