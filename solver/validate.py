@@ -13,8 +13,11 @@ Conventions that docs/rules.md leaves open, chosen here (and to be matched by th
   and otherwise ignored.
 * Day-based rules look only at days ``0..days-1``; history enters only where the rule says so.
   A run of working days (or days off) that lies wholly before day 0 is not checked.
-* A soft rule's count is the number of penalty units that carry a non-zero weight: a weight of
-  0 switches the term off, so it neither costs nor counts.
+* A soft rule's count is the number of penalty units that carry a positive weight: a weight of
+  0 (or below, which the problem file forbids) switches the term off, so it neither costs nor
+  counts.
+* History enters ``max_consecutive_by_type`` nowhere (the rule does not say how long the
+  person's run of that type before day 0 was).
 """
 
 from __future__ import annotations
@@ -633,8 +636,8 @@ def _need_gaps(problem: Problem, plan: Plan) -> list[tuple[Need, int]]:
 
 
 def _weighted(units: Iterable[tuple[int, int]]) -> Score:
-    """Sum (count, weight * count) over (count, weight) terms whose weight is non-zero."""
-    terms = [(count, weight) for count, weight in units if weight != 0]
+    """Sum (count, weight * count) over (count, weight) terms whose weight is positive."""
+    terms = [(count, weight) for count, weight in units if weight > 0]
     return sum(c for c, _ in terms), sum(c * w for c, w in terms)
 
 
@@ -650,7 +653,7 @@ def score_coverage_over(problem: Problem, plan: Plan) -> Score:
 
 def _request_met(plan: Plan, person: str, day: int, shift_type: str | None) -> bool:
     """True if the person works a shift of the type (any shift for None) on the day."""
-    return any(shift_type is None or s.type == shift_type for s in plan.shifts_on.get((person, day), ()))
+    return any(shift_type is None or s.type == shift_type for s in plan.on(person, day))
 
 
 def score_shift_on_request(problem: Problem, plan: Plan) -> Score:
