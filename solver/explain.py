@@ -24,7 +24,10 @@ _CAUSES = {
     "leave": ("请假", "on leave"),
     "day_off": ("固定休息日", "on a fixed day off"),
     "unavailable": ("不在可用时间", "not available then"),
-    "qualification": ("缺少本班所需资质或不属本站", "missing a skill the shift requires or not at this station"),
+    "qualification": (
+        "缺少本班所需资质或不属本站",
+        "missing a skill the shift requires or not at this station",
+    ),
     "busy": ("已在其他班次", "on another shift"),
     "rest": ("休息时间不足", "too little rest"),
     "limit": ("已达工作量上限", "at a workload limit"),
@@ -59,7 +62,12 @@ def person_load(problem: Problem, assignments: tuple[tuple[str, str], ...]) -> t
     shares = sum(p.fair_share for p in sharing)
     total = sum(minutes[p.id] for p in sharing)
     return tuple(
-        Load(p.id, len(plan[p.id]), minutes[p.id], round(total * p.fair_share / shares) if p.fair_share else None)
+        Load(
+            p.id,
+            len(plan[p.id]),
+            minutes[p.id],
+            round(total * p.fair_share / shares) if p.fair_share else None,
+        )
         for p in problem.people
     )
 
@@ -75,8 +83,12 @@ def org_load(problem: Problem, assignments: tuple[tuple[str, str], ...]) -> tupl
     quota = [o for o in problem.organisations if o.quota_permille > 0]
     total = sum(minutes[o.id] + o.carried_minutes for o in quota)
     return tuple(
-        Load(o.id, shifts[o.id], minutes[o.id],
-             round(total * o.quota_permille / 1000) - o.carried_minutes if o.quota_permille else None)
+        Load(
+            o.id,
+            shifts[o.id],
+            minutes[o.id],
+            round(total * o.quota_permille / 1000) - o.carried_minutes if o.quota_permille else None,
+        )
         for o in problem.organisations
     )
 
@@ -87,7 +99,10 @@ def slot_name(problem: Problem, shift: Shift) -> tuple[str, str]:
     weekday = date.weekday()
     clock = f"{(shift.start // 60) % 24:02d}:{shift.start % 60:02d}"
     name = problem.shift_types_by_id[shift.type].name
-    return (f"{date:%m-%d} {WEEKDAYS_ZH[weekday]} {clock} {name}", f"{WEEKDAYS_EN[weekday]} {date:%m-%d} {clock} {name}")
+    return (
+        f"{date:%m-%d} {WEEKDAYS_ZH[weekday]} {clock} {name}",
+        f"{WEEKDAYS_EN[weekday]} {date:%m-%d} {clock} {name}",
+    )
 
 
 def _need_text(need: Need) -> tuple[str, str]:
@@ -131,7 +146,9 @@ def _at_limit(problem: Problem, person: Person, shift: Shift, plan: list[Shift])
     return any(limit is not None and value > limit for limit, value in checks)
 
 
-def hole_reason(problem: Problem, shift: Shift, need: Need, missing: int, plans: dict[str, list[Shift]]) -> Message:
+def hole_reason(
+    problem: Problem, shift: Shift, need: Need, missing: int, plans: dict[str, list[Shift]]
+) -> Message:
     """A sentence saying how many people could fill the need and what kept each of them away."""
     slot_zh, slot_en = slot_name(problem, shift)
     need_zh, need_en = _need_text(need)
@@ -142,15 +159,22 @@ def hole_reason(problem: Problem, shift: Shift, need: Need, missing: int, plans:
     head_en = f"{slot_en} is short of {missing}{need_en}"
     if not pool:
         matching = sum(1 for p in problem.people if matches(problem, p, shift, need))
-        return Message("no_candidates", f"{head_zh}：除已排人员外没有符合条件的人（共 {matching} 人符合）",
-                       f"{head_en}: nobody else matches (only {matching} match in all)",
-                       (("shift", shift.id), ("missing", str(missing))))
+        return Message(
+            "no_candidates",
+            f"{head_zh}：除已排人员外没有符合条件的人（共 {matching} 人符合）",
+            f"{head_en}: nobody else matches (only {matching} match in all)",
+            (("shift", shift.id), ("missing", str(missing))),
+        )
     order = [c for c in _CAUSES if causes[c]]
     zh = "，".join(f"{causes[c]} 人{_CAUSES[c][0]}" for c in order)
     en = ", ".join(f"{causes[c]} {_CAUSES[c][1]}" for c in order)
     params = (("shift", shift.id), ("missing", str(missing)), *((c, str(causes[c])) for c in order))
-    return Message("understaffed", f"{head_zh}：另有 {len(pool)} 人符合条件，其中 {zh}",
-                   f"{head_en}: {len(pool)} more match — {en}", params)
+    return Message(
+        "understaffed",
+        f"{head_zh}：另有 {len(pool)} 人符合条件，其中 {zh}",
+        f"{head_en}: {len(pool)} more match — {en}",
+        params,
+    )
 
 
 def holes(problem: Problem, assignments: tuple[tuple[str, str], ...]) -> tuple[Hole, ...]:
@@ -164,8 +188,14 @@ def holes(problem: Problem, assignments: tuple[tuple[str, str], ...]) -> tuple[H
         for k, need in enumerate(shift.needs):
             have = sum(1 for p in staffed[shift.id] if matches(problem, p, shift, need))
             if have < need.count and need.under_weight > 0:
-                found.append(Hole(shift.id, k, need.count - have, hole_reason(problem, shift, need,
-                                                                              need.count - have, plans)))
+                found.append(
+                    Hole(
+                        shift.id,
+                        k,
+                        need.count - have,
+                        hole_reason(problem, shift, need, need.count - have, plans),
+                    )
+                )
     return tuple(found)
 
 
@@ -175,14 +205,28 @@ def conflicts(problem: Problem, keys: list[tuple[str, str | None]]) -> tuple[Con
     for rule, person in keys:
         info = RULES[rule]
         who = problem.people_by_id[person].name if person in problem.people_by_id else ""
-        found.append(Conflict(rule, person, Message(
-            "hard_conflict",
-            f"规则“{info.zh}”（{who}）与其他规则冲突，无法同时满足",
-            f"rule '{info.en}' for {who or 'everyone'} cannot hold together with the others",
-            (("rule", rule), ("person", person or "")),
-        )))
+        found.append(
+            Conflict(
+                rule,
+                person,
+                Message(
+                    "hard_conflict",
+                    f"规则“{info.zh}”（{who}）与其他规则冲突，无法同时满足",
+                    f"rule '{info.en}' for {who or 'everyone'} cannot hold together with the others",
+                    (("rule", rule), ("person", person or "")),
+                ),
+            )
+        )
     if not found:
-        found.append(Conflict("unknown", None, Message(
-            "infeasible", "硬性规则无法同时满足（未能在时限内找出冲突的规则）",
-            "the hard rules cannot all hold (the conflicting rules were not found in time)")))
+        found.append(
+            Conflict(
+                "unknown",
+                None,
+                Message(
+                    "infeasible",
+                    "硬性规则无法同时满足（未能在时限内找出冲突的规则）",
+                    "the hard rules cannot all hold (the conflicting rules were not found in time)",
+                ),
+            )
+        )
     return tuple(found)

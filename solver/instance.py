@@ -102,7 +102,9 @@ class Person:
     limits: Limits = field(default_factory=Limits)
     unavailable: tuple[Unavailability, ...] = ()
     days_off: frozenset[int] = frozenset()  # fixed days off
-    fair_share: int = 0  # relative capacity for fairness (e.g. FTE x availability, permille); 0 = not compared
+    fair_share: int = (
+        0  # relative capacity for fairness (e.g. FTE x availability, permille); 0 = not compared
+    )
     history: History | None = None  # None = unknown: edge blocks are exempt from minimum-run rules
 
     def qualified(self, skill: str, day: int) -> bool:

@@ -224,7 +224,9 @@ def _result(
     )
 
 
-def find_conflict_keys(problem: Problem, params: SolveParams, time_limit: float) -> list[tuple[str, str | None]]:
+def find_conflict_keys(
+    problem: Problem, params: SolveParams, time_limit: float
+) -> list[tuple[str, str | None]]:
     """(rule, person) pairs whose hard rules together cannot hold (a sufficient set, not minimal)."""
     if not params.explain_conflicts:
         return []

@@ -47,7 +47,9 @@ _ALL = (
     RuleInfo("shift_on_request", "希望上班未满足", "Unmet requests to work", False, "条", "requests"),
     RuleInfo("shift_off_request", "希望休息未满足", "Unmet requests for time off", False, "条", "requests"),
     RuleInfo("fairness", "人员负担公平", "Fair load between people", False, "小时偏差", "hours off share"),
-    RuleInfo("org_share", "单位轮值份额", "Organisations' rotation share", False, "小时偏差", "hours off quota"),
+    RuleInfo(
+        "org_share", "单位轮值份额", "Organisations' rotation share", False, "小时偏差", "hours off quota"
+    ),
     RuleInfo("weekend_fairness", "周末负担公平", "Fair weekend duty", False, "班次差", "shifts of spread"),
     RuleInfo("night_fairness", "夜班负担公平", "Fair night duty", False, "班次差", "shifts of spread"),
     RuleInfo("holiday_fairness", "节假日负担公平", "Fair holiday duty", False, "班次差", "shifts of spread"),

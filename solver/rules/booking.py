@@ -47,7 +47,7 @@ def add_min_rest(m: RotaModel) -> list[Penalty]:
         for i, (first, var) in enumerate(ordered):
             if last_end is not None and first.start - last_end < rest:
                 m.cp.add(var == 0).only_enforce_if(guard)
-            for second, other in _too_soon_after(ordered, i, rest):
+            for _, other in _too_soon_after(ordered, i, rest):
                 m.cp.add_bool_or([var.Not(), other.Not()]).only_enforce_if(guard)
     return []
 
@@ -93,7 +93,11 @@ def _forbid_after_history(m: RotaModel, person: Person, guard: list[cp_model.Int
 
 
 def _forbid_pairs(
-    m: RotaModel, person: Person, var: cp_model.IntVar, banned: list[cp_model.IntVar], guard: list[cp_model.IntVar]
+    m: RotaModel,
+    person: Person,
+    var: cp_model.IntVar,
+    banned: list[cp_model.IntVar],
+    guard: list[cp_model.IntVar],
 ) -> None:
     """var excludes every banned successor; one linear row when a day holds one shift at most."""
     if person.limits.max_shifts_per_day == 1:

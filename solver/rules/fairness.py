@@ -11,7 +11,9 @@ from solver.instance import Person, Shift
 from solver.variables import Penalty, RotaModel
 
 
-def _hours_off(m: RotaModel, name: str, scaled: cp_model.LinearExprT, scale: int, span: int) -> cp_model.IntVar:
+def _hours_off(
+    m: RotaModel, name: str, scaled: cp_model.LinearExprT, scale: int, span: int
+) -> cp_model.IntVar:
     """An integer equal to ceil(|scaled| / scale); ``span`` bounds |scaled|."""
     magnitude = m.cp.new_int_var(0, span, f"{name}_abs")
     m.cp.add_abs_equality(magnitude, scaled)
@@ -77,22 +79,37 @@ def add_weekend_fairness(m: RotaModel) -> list[Penalty]:
 
     Penalty unit: one shift between the most and the least loaded person.
     """
-    return _spread(m, "weekend_fairness", m.problem.weights.weekend_spread,
-                   lambda s: m.problem.is_weekend(s.day), lambda p: p.history.weekends_worked if p.history else 0)
+    return _spread(
+        m,
+        "weekend_fairness",
+        m.problem.weights.weekend_spread,
+        lambda s: m.problem.is_weekend(s.day),
+        lambda p: p.history.weekends_worked if p.history else 0,
+    )
 
 
 def add_night_fairness(m: RotaModel) -> list[Penalty]:
     """Soft: the spread of night shifts, history included. Penalty unit: one shift of spread."""
     types = m.problem.shift_types_by_id
-    return _spread(m, "night_fairness", m.problem.weights.night_spread,
-                   lambda s: types[s.type].night, lambda p: p.history.nights_worked if p.history else 0)
+    return _spread(
+        m,
+        "night_fairness",
+        m.problem.weights.night_spread,
+        lambda s: types[s.type].night,
+        lambda p: p.history.nights_worked if p.history else 0,
+    )
 
 
 def add_holiday_fairness(m: RotaModel) -> list[Penalty]:
     """Soft: the spread of public-holiday shifts, history included. Penalty unit: one shift of spread."""
     holidays = m.problem.holidays
-    return _spread(m, "holiday_fairness", m.problem.weights.holiday_spread,
-                   lambda s: s.day in holidays, lambda p: p.history.holidays_worked if p.history else 0)
+    return _spread(
+        m,
+        "holiday_fairness",
+        m.problem.weights.holiday_spread,
+        lambda s: s.day in holidays,
+        lambda p: p.history.holidays_worked if p.history else 0,
+    )
 
 
 def _spread(
@@ -100,7 +117,7 @@ def _spread(
 ) -> list[Penalty]:
     """max - min over people with a fair share of (history + shifts that count)."""
     people = [p for p in m.problem.people if p.fair_share > 0]
-    if weight <= 0 or len(people) < 2 or not any(counts(s) for s in m.problem.shifts):
+    if weight <= 0 or len(people) < 2:
         return []
     totals, top = [], 0
     for p in people:

@@ -10,7 +10,9 @@ from solver.instance import Person, Shift
 from solver.variables import Penalty, RotaModel
 
 
-def _bound(m: RotaModel, rule: str, person: Person, expr: cp_model.LinearExprT, lo: int | None, hi: int | None) -> None:
+def _bound(
+    m: RotaModel, rule: str, person: Person, expr: cp_model.LinearExprT, lo: int | None, hi: int | None
+) -> None:
     """Keep ``expr`` within [lo, hi] (None = open), guarded by the rule's literal."""
     guard = m.guard(rule, person.id)
     if hi is not None:
@@ -94,7 +96,14 @@ def add_min_minutes_per_week(m: RotaModel) -> list[Penalty]:
             continue
         weeks = _by_week(m, p)
         for week in _full_weeks(m):
-            _bound(m, "min_minutes_per_week", p, _minutes(weeks.get(week, [])), p.limits.min_minutes_per_week, None)
+            _bound(
+                m,
+                "min_minutes_per_week",
+                p,
+                _minutes(weeks.get(week, [])),
+                p.limits.min_minutes_per_week,
+                None,
+            )
     return []
 
 
@@ -109,5 +118,8 @@ def _by_week(m: RotaModel, p: Person) -> dict[int, list[tuple[Shift, cp_model.In
 def _full_weeks(m: RotaModel) -> list[int]:
     """Weeks whose seven days all lie inside the horizon."""
     pr = m.problem
-    return [w for w in range(pr.week(pr.days - 1) + 1) if w * 7 - pr.start_weekday >= 0
-            and w * 7 - pr.start_weekday + 6 <= pr.days - 1]
+    return [
+        w
+        for w in range(pr.week(pr.days - 1) + 1)
+        if w * 7 - pr.start_weekday >= 0 and w * 7 - pr.start_weekday + 6 <= pr.days - 1
+    ]

@@ -29,9 +29,9 @@ def add_max_consecutive_by_type(m: RotaModel) -> list[Penalty]:
     """Hard: no run of more than the type's limit of consecutive days on shifts of that type."""
     for p in m.problem.people:
         for type_id, limit in p.limits.max_consecutive_by_type.items():
-            before = _worked_before(p) if p.history and p.history.last_shift_type == type_id else 0
+            # History does not say how long the last run of this type was, so it is not counted.
             works = lambda d, p=p, t=type_id: m.works_type(p, d, t)  # noqa: E731 - bound per loop
-            _max_run(m, "max_consecutive_by_type", p, limit, works, before)
+            _max_run(m, "max_consecutive_by_type", p, limit, works, 0)
     return []
 
 

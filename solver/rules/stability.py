@@ -13,13 +13,14 @@ def add_stability(m: RotaModel) -> list[Penalty]:
     previous, weight = m.problem.previous, m.problem.weights.stability_per_change
     if previous is None or weight <= 0:
         return []
-    penalties = []
-    for (person, shift), var in m.x.items():
-        if shift not in previous.shifts:
-            continue
-        changed = 1 - var if (person, shift) in previous.assignments else var
-        penalties.append(Penalty("stability", changed, weight))
-    dropped = sum(1 for pair in previous.assignments if pair not in m.x)
+    penalties = [
+        Penalty("stability", var, weight)
+        for pair, var in m.x.items()
+        if pair[1] in previous.shifts and pair not in previous.assignments
+    ]
+    kept = [m.x[pair] for pair in previous.assignments if pair in m.x]
+    dropped = len(previous.assignments) - len(kept)
+    penalties.extend(Penalty("stability", 1 - var, weight) for var in kept)
     if dropped:
         penalties.append(Penalty("stability", dropped, weight))
     return penalties
