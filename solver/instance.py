@@ -185,6 +185,38 @@ class PreviousPlan:
 
 
 @dataclass(frozen=True)
+class Compound:
+    """A residential compound (小区) around a station; visits happen in its buildings."""
+
+    id: str
+    name: str
+    station: str = ""
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A resident's request for a home visit, to be served by one qualified butler.
+
+    The visit lasts ``duration`` minutes and must lie wholly inside one of ``windows``
+    (start, end minute pairs).  ``urgency`` 0 = normal, 1 = urgent, 2 = emergency.
+    """
+
+    id: str
+    service: str
+    skill: str
+    compound: str
+    duration: int
+    windows: tuple[tuple[int, int], ...]
+    station: str = ""
+    urgency: int = 0
+    language: str | None = None
+    previous_butlers: tuple[str, ...] = ()  # who visited this elder before, most recent first
+    unserved_weight: int = 5000  # cost of leaving the visit unserved (scaled up by urgency)
+    person: str | None = None  # pinned butler (e.g. dispatched now), or the published choice
+    start: int | None = None  # pinned start, with ``person``
+
+
+@dataclass(frozen=True)
 class Weights:
     """Weights of the soft rules that are not carried by the data itself."""
 
@@ -194,6 +226,10 @@ class Weights:
     night_spread: int = 20
     holiday_spread: int = 20
     stability_per_change: int = 50
+    visit_continuity: int = 30  # per visit not served by a butler who visited the elder before
+    visit_language: int = 20  # per visit served in a language the butler does not speak
+    visit_travel_per_minute: int = 1  # per minute of travel between consecutive visits
+    visit_lateness_per_hour: int = 10  # per hour an urgent visit starts after its earliest start
 
 
 @dataclass(frozen=True)
@@ -214,6 +250,15 @@ class Problem:
     pins: tuple[Pin, ...] = ()
     previous: PreviousPlan | None = None
     weights: Weights = field(default_factory=Weights)
+    compounds: tuple[Compound, ...] = ()
+    travel: Mapping[tuple[str, str], int] = field(default_factory=dict)  # minutes between compounds
+    visits: tuple[Visit, ...] = ()
+
+    def travel_minutes(self, origin: str, destination: str) -> int:
+        """Minutes to travel between compounds (0 within one; symmetric if only one way is given)."""
+        if origin == destination:
+            return 0
+        return self.travel.get((origin, destination), self.travel.get((destination, origin), 0))
 
     def weekday(self, day: int) -> int:
         """Weekday (Monday = 0) of a day index."""
