@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,7 @@ from rota.errors import FieldError, InvalidInput
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 DAYS_PER_WEEK = 7
+MINUTES_PER_DAY = 1440
 # Weekend/night/holiday counters and the organisations' carried minutes look this many weeks back;
 # with the planned week that makes the rolling four-week fairness window.
 HISTORY_WEEKS = 3
@@ -125,3 +127,32 @@ def require_monday(week_start: date) -> None:
     """Reject week starts that are not Mondays (weeks run Monday to Sunday)."""
     if week_start.weekday() != 0:
         raise InvalidInput("bad week", [FieldError("week_start", f"{week_start} is not a Monday")])
+
+
+@dataclass(frozen=True)
+class WeekClock:
+    """Converts between aware datetimes and the solver's minutes from local midnight of day 0."""
+
+    week_start: date
+    zone: ZoneInfo
+
+    @property
+    def epoch(self) -> datetime:
+        """Local midnight at the start of the week."""
+        return datetime.combine(self.week_start, time(), tzinfo=self.zone)
+
+    def minute(self, moment: datetime) -> int:
+        """Elapsed whole minutes from day 0's midnight to ``moment`` (negative before it)."""
+        return int((moment - self.epoch) // timedelta(minutes=1))
+
+    def local_minute(self, day: date, at: time) -> int:
+        """The minute of a local wall-clock time on a date."""
+        return self.minute(datetime.combine(day, at, tzinfo=self.zone))
+
+    def day(self, when: date) -> int:
+        """The day index of a date (negative before the week)."""
+        return (when - self.week_start).days
+
+    def date_of(self, day: int) -> date:
+        """The date of a day index."""
+        return self.week_start + timedelta(days=day)
