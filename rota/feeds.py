@@ -376,9 +376,7 @@ def _person_events(person_id: int) -> Select[CalendarEvent, str]:
 def person_feed(session: Session, person: Person, now: datetime, lang: str | None = None) -> Feed:
     """A person's feed: published duty from four weeks back to the end of the published horizon."""
     rows = session.execute(_person_events(person.id).where(CalendarEvent.end_at >= now - PAST_WINDOW))
-    events = tuple(
-        own_event(e, zone) for e, zone in rows.tuples() if still_shown(e.status, e.cancelled_at, now)
-    )
+    events = tuple(own_event(e, zone) for e, zone in rows if still_shown(e.status, e.cancelled_at, now))
     language = as_lang(lang)
     name = text("person_calendar", language, name=person.name)
     meta = CalendarMeta(f"person{person.id}@{UID_DOMAIN}", name, person.station.timezone, language)
@@ -391,7 +389,7 @@ def person_week(session: Session, person: Person, week_start: date, lang: str | 
     query = _person_events(person.id).join(Shift, Shift.id == CalendarEvent.shift_id)
     query = query.where(Shift.date >= week_start, Shift.date < week_end)
     query = query.where(CalendarEvent.status == EventStatus.CONFIRMED)
-    events = tuple(own_event(e, zone) for e, zone in session.execute(query).tuples())
+    events = tuple(own_event(e, zone) for e, zone in session.execute(query))
     language = as_lang(lang)
     name = text("person_week", language, name=person.name, week=iso_week_label(week_start))
     uid = f"person{person.id}-{iso_week_label(week_start)}@{UID_DOMAIN}"
@@ -445,7 +443,7 @@ def _shared_rows(session: Session) -> Select[CalendarEvent, str, str]:
 def station_feed(session: Session, station: Station, now: datetime, lang: str | None = None) -> Feed:
     """A station's noticeboard feed: every shift with the people on duty, no residents' data."""
     query = _shared_rows(session).where(CalendarEvent.station_id == station.id)
-    rows = session.execute(query.where(CalendarEvent.end_at >= now - PAST_WINDOW)).tuples()
+    rows = session.execute(query.where(CalendarEvent.end_at >= now - PAST_WINDOW))
     language = as_lang(lang)
     name = text("station_calendar", language, name=station.name)
     meta = CalendarMeta(
@@ -457,7 +455,7 @@ def station_feed(session: Session, station: Station, now: datetime, lang: str | 
 def org_feed(session: Session, org: Organisation, now: datetime, lang: str | None = None) -> Feed:
     """An organisation's feed: the shifts its people are on (at any station), no residents' data."""
     query = _shared_rows(session).where(Person.org_id == org.id)
-    rows = session.execute(query.where(CalendarEvent.end_at >= now - PAST_WINDOW)).tuples()
+    rows = session.execute(query.where(CalendarEvent.end_at >= now - PAST_WINDOW))
     language = as_lang(lang)
     name = text("org_calendar", language, name=org.name)
     meta = CalendarMeta(f"org{org.id}@{UID_DOMAIN}", name, org.station.timezone, language, Audience.SHARED)
@@ -476,5 +474,5 @@ def station_week(session: Session, station: Station, week_start: date, lang: str
     uid = f"station{station.id}-{iso_week_label(week_start)}@{UID_DOMAIN}"
     meta = CalendarMeta(uid, name, station.timezone, language, Audience.SHARED)
     # Same UIDs and SEQUENCEs as the station feed (so an import and a subscription agree), staffed only.
-    events = shared_events(session.execute(query).tuples(), f"station{station.id}", None)
+    events = shared_events(session.execute(query), f"station{station.id}", None)
     return Feed(meta, tuple(e for e in events if e.status is EventStatus.CONFIRMED))
