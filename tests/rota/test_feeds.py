@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import icalendar
@@ -11,8 +11,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rota.demo import seed_demo
-from rota.domain import RotaStatus
 from rota.errors import NotFound
 from rota.feeds import (
     CANCELLED_KEPT,
@@ -31,17 +29,14 @@ from rota.feeds import (
     station_week,
     still_shown,
     subscription_urls,
-    sync_published_events,
 )
 from rota.ical import EventStatus
-from rota.models import Assignment, Person, Rota, Shift, Station, VisitRequest
-from rota.services.rotas import latest_version, publish
+from rota.models import Person, Shift, Station, VisitRequest
+from tests.feed_data import WEEK, demo_station, publish_plan, simple_plan, week_shifts
 from tests.icalcheck import assert_icalcheck_accepts
 
-WEEK = date(2026, 12, 7)
 FIRST = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
 SECOND = FIRST + timedelta(days=1)
-ON_DUTY = 2
 # rota/services/stations.py (not this feature's) still calls Result.tuples(), deprecated in SQLAlchemy 2.1;
 # remove this once it unpacks rows directly.
 pytestmark = pytest.mark.filterwarnings("ignore:The Result.tuples:sqlalchemy.exc.SADeprecationWarning")
@@ -57,30 +52,6 @@ class Demo:
     plan: dict[int, list[int]]  # shift id -> person ids
 
 
-def _plan(station: Station, shifts: list[Shift]) -> dict[int, list[int]]:
-    """A deterministic rota (not a solve): people taken in turn, two per shift."""
-    people = [p.id for p in station.people]
-    return {
-        s.id: [people[(i * ON_DUTY + k) % len(people)] for k in range(ON_DUTY)] for i, s in enumerate(shifts)
-    }
-
-
-def publish_plan(session: Session, station: Station, plan: dict[int, list[int]], now: datetime) -> SyncReport:
-    """Store the plan as the week's draft, publish it and sync the feed events, as publishing will."""
-    rota = Rota(
-        station_id=station.id,
-        week_start=WEEK,
-        status=RotaStatus.DRAFT,
-        version=latest_version(session, station.id, WEEK) + 1,
-        created_at=now,
-        assignments=[Assignment(shift_id=s, person_id=p) for s, people in plan.items() for p in people],
-    )
-    session.add(rota)
-    session.flush()
-    publish(session, stations=[station], week_start=WEEK, now=now)
-    return sync_published_events(session, station.id, WEEK, now)
-
-
 def _events(session: Session) -> dict[tuple[int, int], CalendarEvent]:
     """Every stored event by (shift id, person id)."""
     return {(e.shift_id, e.person_id): e for e in session.scalars(select(CalendarEvent))}
@@ -89,17 +60,9 @@ def _events(session: Session) -> dict[tuple[int, int], CalendarEvent]:
 @pytest.fixture
 def demo(session: Session) -> Demo:
     """The demo station with its first week published at FIRST."""
-    seed_demo(session, start=WEEK)
-    station = session.scalars(select(Station).order_by(Station.id)).first()
-    assert station is not None
-    shifts = list(
-        session.scalars(
-            select(Shift)
-            .where(Shift.station_id == station.id, Shift.date < WEEK + timedelta(days=7))
-            .order_by(Shift.start_at, Shift.id)
-        )
-    )
-    plan = _plan(station, shifts)
+    station = demo_station(session)
+    shifts = week_shifts(session, station)
+    plan = simple_plan(station, shifts)
     publish_plan(session, station, plan, FIRST)
     return Demo(session, station, shifts, plan)
 
