@@ -6,6 +6,7 @@ The application owns the session's lifetime: services take a session and never c
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -13,11 +14,13 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_DATABASE_URL = "sqlite:///rota.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Modules that declare tables on ``rota.models.Base``; the migrations cover all of them.
+MODEL_MODULES = ("rota.models", "rota.accounts", "rota.feeds")
 
 
 def database_url(environ: Mapping[str, str] | None = None) -> str:
@@ -50,6 +53,15 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin(connection: Connection) -> None:
     """Open the transaction the driver no longer opens by itself."""
     connection.exec_driver_sql("BEGIN")
+
+
+def metadata() -> MetaData:
+    """The metadata of every table the migrations create (imports each model module once)."""
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
+    from rota.models import Base
+
+    return Base.metadata
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -8,8 +8,8 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection
 
-from rota.db import make_engine
-from rota.models import Base, UTCDateTime
+from rota.db import make_engine, metadata
+from rota.models import UTCDateTime
 
 
 def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
@@ -23,7 +23,7 @@ def run_on(connection: Connection) -> None:
     """Configure the migration context on ``connection`` and run the migrations."""
     context.configure(
         connection=connection,
-        target_metadata=Base.metadata,
+        target_metadata=metadata(),
         render_item=render_item,
         # SQLite can only alter tables by copying them; batch mode does that for later migrations.
         render_as_batch=connection.dialect.name == "sqlite",
