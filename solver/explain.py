@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 
-from solver.instance import Need, Person, Problem, Shift
-from solver.result import Conflict, Hole, Load, Message, RuleScore
+from solver.instance import Need, Person, Problem, Shift, Visit
+from solver.result import Conflict, Hole, Load, Message, RuleScore, VisitOutcome
 from solver.rules import RULES, SOFT_RULE_IDS
 from solver.rules.coverage import matches
 from solver.rules.eligibility import availability_problem
+from solver.rules.visits import can_serve
 
 WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -230,3 +231,94 @@ def conflicts(problem: Problem, keys: list[tuple[str, str | None]]) -> tuple[Con
             )
         )
     return tuple(found)
+
+
+def visit_outcomes(
+    problem: Problem, assignments: tuple[tuple[str, str], ...], choices: dict[str, tuple[str, int]]
+) -> tuple[VisitOutcome, ...]:
+    """Every visit request with its butler and start, or the reason nobody can come."""
+    plans = {p: [problem.shifts_by_id[s] for s in ss] for p, ss in _by_person(assignments).items()}
+    outcomes = []
+    for visit in problem.visits:
+        if visit.id in choices:
+            person, start = choices[visit.id]
+            outcomes.append(VisitOutcome(visit.id, person, start))
+        else:
+            outcomes.append(
+                VisitOutcome(visit.id, None, None, unserved_reason(problem, visit, plans, choices))
+            )
+    return tuple(outcomes)
+
+
+def _window_text(problem: Problem, visit: Visit) -> tuple[str, str]:
+    """'12-01 周二 09:00' / 'Tue 12-01 09:00' for a visit's earliest window."""
+    earliest = min(s for s, _ in visit.windows)
+    date = dt.date.fromisoformat(problem.start_date) + dt.timedelta(days=earliest // 1440)
+    clock = f"{(earliest // 60) % 24:02d}:{earliest % 60:02d}"
+    return (
+        f"{date:%m-%d} {WEEKDAYS_ZH[date.weekday()]} {clock}",
+        f"{WEEKDAYS_EN[date.weekday()]} {date:%m-%d} {clock}",
+    )
+
+
+def unserved_reason(
+    problem: Problem, visit: Visit, plans: dict[str, list[Shift]], choices: dict[str, tuple[str, int]]
+) -> Message:
+    """Why a visit has no butler: nobody qualified, everyone away, or everyone busy in its windows."""
+    when_zh, when_en = _window_text(problem, visit)
+    head_zh, head_en = (
+        f"{when_zh} {visit.service} 上门未安排",
+        f"{visit.service} visit at {when_en} not served",
+    )
+    qualified = [p for p in problem.people if can_serve(p, visit)]
+    params = (("visit", visit.id), ("qualified", str(len(qualified))))
+    if not any(b - a >= visit.duration for a, b in visit.windows):
+        return Message(
+            "visit_window_too_short",
+            f"{head_zh}：时间窗短于服务时长 {visit.duration} 分钟",
+            f"{head_en}: its time window is shorter than the {visit.duration} minutes it takes",
+            params,
+        )
+    if not qualified:
+        return Message(
+            "visit_nobody_qualified",
+            f"{head_zh}：没有具备“{visit.skill}”资质的人员",
+            f"{head_en}: nobody holds the skill '{visit.skill}'",
+            params,
+        )
+    busy = {pid for pid, _ in choices.values()}
+    away = sum(1 for p in qualified if _away_all_windows(p, visit))
+    on_duty = sum(
+        1
+        for p in qualified
+        if not _away_all_windows(p, visit) and _busy_all_windows(visit, plans.get(p.id, []))
+    )
+    others = len(qualified) - away - on_duty
+    return Message(
+        "visit_no_free_butler",
+        f"{head_zh}：{len(qualified)} 人具备资质，{away} 人请假或不可用，{on_duty} 人在值班，"
+        f"其余 {others} 人的时间已被其他上门服务（{len(busy)} 人有安排）或路程占满",
+        f"{head_en}: {len(qualified)} qualified — {away} away, {on_duty} on duty, "
+        f"the other {others} are taken by other visits or travel",
+        params,
+    )
+
+
+def _away_all_windows(person: Person, visit: Visit) -> bool:
+    """True if leave or unavailability covers every possible placement of the visit."""
+    return all(any(u.start <= a and b <= u.end for u in person.unavailable) for a, b in visit.windows)
+
+
+def _busy_all_windows(visit: Visit, plan: list[Shift]) -> bool:
+    """True if the person's shifts leave no gap of the visit's length inside any window."""
+    for a, b in visit.windows:
+        cursor = a
+        for s in sorted(plan, key=lambda s: s.start):
+            if s.end <= cursor or s.start >= b:
+                continue
+            if s.start - cursor >= visit.duration:
+                return False
+            cursor = max(cursor, s.end)
+        if b - cursor >= visit.duration:
+            return False
+    return True

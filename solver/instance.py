@@ -228,7 +228,6 @@ class Weights:
     stability_per_change: int = 50
     visit_continuity: int = 30  # per visit not served by a butler who visited the elder before
     visit_language: int = 20  # per visit served in a language the butler does not speak
-    visit_travel_per_minute: int = 1  # per minute of travel between consecutive visits
     visit_lateness_per_hour: int = 10  # per hour an urgent visit starts after its earliest start
 
 

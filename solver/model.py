@@ -42,6 +42,16 @@ from solver.rules.sequences import (
     add_min_consecutive_days_off,
 )
 from solver.rules.stability import add_stability
+from solver.rules.visits import (
+    add_visit_assignment,
+    add_visit_continuity,
+    add_visit_language,
+    add_visit_lateness,
+    add_visit_limits,
+    add_visit_no_overlap,
+    add_visit_travel,
+    add_visit_unserved,
+)
 from solver.variables import Penalty, RotaModel
 
 RuleFunction = Callable[[RotaModel], list[Penalty]]
@@ -66,6 +76,10 @@ HARD_RULES: tuple[RuleFunction, ...] = (
     add_max_consecutive_by_type,
     add_max_weekends,
     add_pins,
+    add_visit_assignment,
+    add_visit_no_overlap,
+    add_visit_travel,
+    add_visit_limits,
 )
 
 SOFT_RULES: tuple[RuleFunction, ...] = (
@@ -78,6 +92,10 @@ SOFT_RULES: tuple[RuleFunction, ...] = (
     add_night_fairness,
     add_holiday_fairness,
     add_stability,
+    add_visit_unserved,
+    add_visit_continuity,
+    add_visit_language,
+    add_visit_lateness,
 )
 
 
@@ -221,7 +239,18 @@ def _result(
         holes=explain.holes(problem, chosen),
         person_load=explain.person_load(problem, chosen),
         org_load=explain.org_load(problem, chosen),
+        visits=explain.visit_outcomes(problem, chosen, _visit_choices(built, solver)),
     )
+
+
+def _visit_choices(built: BuiltModel, solver: cp_model.CpSolver) -> dict[str, tuple[str, int]]:
+    """visit id -> (person, start) for every served visit."""
+    rota = built.rota
+    return {
+        vid: (pid, int(solver.value(rota.visit_start[vid])))
+        for (vid, pid), var in rota.visit_by.items()
+        if solver.boolean_value(var)
+    }
 
 
 def find_conflict_keys(

@@ -67,6 +67,16 @@ class Load:
 
 
 @dataclass(frozen=True)
+class VisitOutcome:
+    """Who serves a visit request and when, or why nobody can."""
+
+    visit: str
+    person: str | None
+    start: int | None
+    reason: Message | None = None  # set when the visit is not served
+
+
+@dataclass(frozen=True)
 class SolveResult:
     """The outcome of a solve."""
 
@@ -80,6 +90,7 @@ class SolveResult:
     conflicts: tuple[Conflict, ...] = ()
     person_load: tuple[Load, ...] = ()
     org_load: tuple[Load, ...] = ()
+    visits: tuple[VisitOutcome, ...] = ()
     solver_log: tuple[str, ...] = field(default=(), repr=False)
 
     @property

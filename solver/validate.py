@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from solver.instance import MINUTES_PER_DAY, History, Need, Person, Problem, Shift
+from solver.validate_visits import VisitChoice, check_visits
 
 HARD_RULES = (
     "unknown_reference",
@@ -63,6 +64,10 @@ SOFT_RULES = (
     "night_fairness",
     "holiday_fairness",
     "stability",
+    "visit_unserved",
+    "visit_continuity",
+    "visit_language",
+    "visit_lateness",
 )
 NO_HISTORY = History()
 
@@ -787,14 +792,22 @@ SCORES: dict[str, Callable[[Problem, Plan], Score]] = {
 }
 
 
-def validate(problem: Problem, assignments: Iterable[tuple[str, str]]) -> Validation:
-    """Re-check every hard rule and recompute every soft rule's penalty for an assignment."""
+def validate(
+    problem: Problem, assignments: Iterable[tuple[str, str]], visits: Iterable[VisitChoice] = ()
+) -> Validation:
+    """Re-check every hard rule and recompute every soft rule's penalty for an assignment.
+
+    ``visits`` holds (visit, person, start) for each served visit (person/start None = unserved).
+    """
     pairs = [(person, shift) for person, shift in assignments]
     violations = check_unknown_reference(problem, pairs) + check_duplicate_assignment(problem, pairs)
     plan = Plan.build(problem, pairs)
     for check in CHECKS:
         violations.extend(check(problem, plan))
     scores = {rule: score(problem, plan) for rule, score in SCORES.items()}
+    visit_violations, visit_scores = check_visits(problem, sorted(plan.pairs), visits)
+    violations.extend(Violation(v.rule, v.person, None, None, v.detail) for v in visit_violations)
+    scores.update(visit_scores)
     return Validation(
         violations=tuple(violations),
         scores=scores,

@@ -44,6 +44,10 @@ class RotaModel:
     _by_person_day: dict[tuple[str, int], list[tuple[Shift, cp_model.IntVar]]] = field(default_factory=dict)
     _work: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
     _type_work: dict[tuple[str, int, str], cp_model.IntVar] = field(default_factory=dict)
+    # Home visits (see solver/rules/visits.py): who serves each visit, when it starts, its interval.
+    visit_by: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)  # (visit, person)
+    visit_start: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    visit_interval: dict[tuple[str, str], cp_model.IntervalVar] = field(default_factory=dict)
 
     def add_pair(self, person: Person, shift: Shift, excluded_by: str | None = None) -> cp_model.IntVar:
         """Create the decision variable for (person, shift)."""

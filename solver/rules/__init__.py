@@ -42,6 +42,10 @@ _ALL = (
     RuleInfo("max_consecutive_by_type", "同类班次最多连续天数", "Maximum consecutive shifts of a type", True),
     RuleInfo("max_weekends", "周末上班上限", "Maximum working weekends", True),
     RuleInfo("pins", "固定安排", "Pinned assignments", True),
+    RuleInfo(
+        "visit_no_overlap", "上门服务不与值班冲突", "Visits clear of duty, other visits and leave", True
+    ),
+    RuleInfo("visit_travel", "上门服务之间的路程时间", "Travel time between visits", True),
     RuleInfo("coverage_under", "人手不足", "Understaffing", False, "缺少人数", "missing people"),
     RuleInfo("coverage_over", "人手过多", "Overstaffing", False, "多余人数", "surplus people"),
     RuleInfo("shift_on_request", "希望上班未满足", "Unmet requests to work", False, "条", "requests"),
@@ -54,6 +58,10 @@ _ALL = (
     RuleInfo("night_fairness", "夜班负担公平", "Fair night duty", False, "班次差", "shifts of spread"),
     RuleInfo("holiday_fairness", "节假日负担公平", "Fair holiday duty", False, "班次差", "shifts of spread"),
     RuleInfo("stability", "保持已发布安排", "Stay close to the published rota", False, "处变更", "changes"),
+    RuleInfo("visit_unserved", "上门服务未安排", "Unserved home visits", False, "次", "visits"),
+    RuleInfo("visit_continuity", "上门服务连续性", "Same butler for the same elder", False, "次", "visits"),
+    RuleInfo("visit_language", "语言匹配", "Language match on visits", False, "次", "visits"),
+    RuleInfo("visit_lateness", "紧急上门及时性", "Urgent visits served early", False, "小时", "hours late"),
 )
 
 RULES = MappingProxyType({r.id: r for r in _ALL})

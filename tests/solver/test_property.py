@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from solver.instance import (
+    Compound,
     History,
     Limits,
     Need,
@@ -18,6 +19,7 @@ from solver.instance import (
     ShiftType,
     SkillGrant,
     Unavailability,
+    Visit,
     Weights,
 )
 from solver.model import SolveParams, solve
@@ -123,6 +125,27 @@ def shifts(draw: st.DrawFn, days: int) -> tuple[Shift, ...]:
 
 
 @st.composite
+def visit_requests(draw: st.DrawFn, days: int, people: list[str]) -> tuple[Visit, ...]:
+    found = []
+    for i in range(draw(st.integers(0, 4))):
+        start = draw(st.integers(0, days * 24 - 2)) * 60
+        found.append(
+            Visit(
+                f"v{i}",
+                "repair",
+                draw(st.sampled_from(SKILLS)),
+                draw(st.sampled_from(["c1", "c2"])),
+                draw(st.sampled_from([30, 60, 90])),
+                ((start, start + draw(st.sampled_from([60, 120, 240]))),),
+                urgency=draw(st.integers(0, 2)),
+                language=draw(st.sampled_from([None, "yue", "cmn"])),
+                previous_butlers=tuple(draw(st.lists(st.sampled_from(people), max_size=1))),
+            )
+        )
+    return tuple(found)
+
+
+@st.composite
 def problems(draw: st.DrawFn) -> Problem:
     days = draw(st.integers(1, 9))
     who = draw(people(days))
@@ -150,8 +173,12 @@ def problems(draw: st.DrawFn) -> Problem:
         previous = PreviousPlan(
             frozenset(s.id for s in slots[:3]) | {s for _, s in chosen}, frozenset(chosen)
         )
+    visits = draw(visit_requests(days, [p.id for p in who]))
     return Problem(
         name="random",
+        compounds=(Compound("c1", "One"), Compound("c2", "Two")),
+        travel={("c1", "c2"): draw(st.sampled_from([0, 20, 45]))},
+        visits=visits,
         start_date="2026-11-30",
         days=days,
         start_weekday=draw(st.integers(0, 6)),
@@ -168,7 +195,7 @@ def problems(draw: st.DrawFn) -> Problem:
         shifts=slots,
         requests=requests,
         previous=previous,
-        weights=Weights(*(draw(st.integers(0, 9)) for _ in range(6))),
+        weights=Weights(*(draw(st.integers(0, 9)) for _ in range(9))),
     )
 
 
@@ -180,6 +207,6 @@ def test_every_solution_passes_the_independent_check(problem: Problem) -> None:
     if result.status == "infeasible":
         assert {c.rule for c in result.conflicts} - {"unknown"}
         return
-    check = validate(problem, result.assignments)
+    check = validate(problem, result.assignments, [(o.visit, o.person, o.start) for o in result.visits])
     assert check.violations == ()
     assert check.objective == result.objective
