@@ -24,7 +24,7 @@ from sqlalchemy import JSON, ForeignKey, Select, String, UniqueConstraint, selec
 from sqlalchemy.orm import Mapped, Session, mapped_column, selectinload
 
 from rota.domain import DAYS_PER_WEEK, RotaStatus, iso_week_label
-from rota.errors import NotFound
+from rota.errors import FieldError, InvalidInput, NotFound
 from rota.ical import (
     DEFAULT_LANG,
     Audience,
@@ -476,3 +476,20 @@ def station_week(session: Session, station: Station, week_start: date, lang: str
     # Same UIDs and SEQUENCEs as the station feed (so an import and a subscription agree), staffed only.
     events = shared_events(session.execute(query), f"station{station.id}", None)
     return Feed(meta, tuple(e for e in events if e.status is EventStatus.CONFIRMED))
+
+
+def find_person(session: Session, ref: str) -> Person:
+    """A person by id or by exact name; NotFound if none, InvalidInput if the name is ambiguous."""
+    ref = ref.strip()
+    if ref.isdigit():
+        found = session.get(Person, int(ref))
+        if found is None:
+            raise NotFound(f"no person with id {ref}")
+        return found
+    matches = list(session.scalars(select(Person).where(Person.name == ref).order_by(Person.id)))
+    if not matches:
+        raise NotFound(f"no person named {ref!r} (give their id or exact name)")
+    if len(matches) > 1:
+        ids = ", ".join(str(p.id) for p in matches)
+        raise InvalidInput("ambiguous name", [FieldError("PERSON", f"{ref!r} is the name of ids {ids}")])
+    return matches[0]

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import icalendar
 import pytest
-from sqlalchemy import select
+from click.testing import CliRunner, Result
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from rota.errors import NotFound
@@ -30,6 +31,7 @@ from rota.feeds import (
     still_shown,
     subscription_urls,
 )
+from rota.feeds_cli import feed_url
 from rota.ical import EventStatus
 from rota.models import Person, Shift, Station, VisitRequest
 from tests.feed_data import WEEK, demo_station, publish_plan, simple_plan, week_shifts
@@ -331,3 +333,53 @@ def test_every_feed_of_a_replanned_demo_week_passes_icalcheck(demo: Demo, tmp_pa
 
     assert b"STATUS:CANCELLED" in feeds["person_zh"]
     assert_icalcheck_accepts(tmp_path, feeds)
+
+
+@pytest.fixture
+def committed_person(engine: Engine) -> tuple[int, str]:
+    """A demo station committed to the test database: the id and name of its first person."""
+    with Session(engine) as session, session.begin():
+        person = demo_station(session).people[0]
+        return person.id, person.name
+
+
+def _run_feed_url(database_url: str, *args: str, base_url: str | None = None) -> Result:
+    """Run ``feed-url`` against the test database."""
+    env = {"ROTA_DATABASE_URL": database_url, "ROTA_BASE_URL": base_url or ""}
+    return CliRunner().invoke(feed_url, list(args), env=env, catch_exceptions=False)
+
+
+@pytest.mark.parametrize("by", ["id", "name"])
+def test_feed_url_prints_a_working_subscription_url(
+    database_url: str, engine: Engine, committed_person: tuple[int, str], by: str
+) -> None:
+    person_id, name = committed_person
+
+    result = _run_feed_url(database_url, str(person_id) if by == "id" else name)
+
+    lines = result.output.splitlines()
+    secret = lines[1].removeprefix("https:  http://127.0.0.1:5000/feeds/").removesuffix(".ics")
+    assert (result.exit_code, lines[2]) == (0, f"webcal: webcal://127.0.0.1:5000/feeds/{secret}.ics")
+    with Session(engine) as session:
+        assert person_for_token(session, secret).id == person_id
+
+
+def test_feed_url_reissue_revokes_the_old_url(
+    database_url: str, engine: Engine, committed_person: tuple[int, str]
+) -> None:
+    person_id, _name = committed_person
+    base = "https://rota.example.org"
+    first = _run_feed_url(database_url, str(person_id), base_url=base).output.splitlines()[1]
+
+    second = _run_feed_url(database_url, str(person_id), "--reissue", base_url=base).output.splitlines()[1]
+
+    secrets = [line.removeprefix(f"https:  {base}/feeds/").removesuffix(".ics") for line in (first, second)]
+    with Session(engine) as session:
+        with pytest.raises(NotFound):
+            person_for_token(session, secrets[0])
+        assert person_for_token(session, secrets[1]).id == person_id
+
+
+def test_feed_url_of_an_unknown_person_is_not_found(database_url: str, engine: Engine) -> None:
+    with pytest.raises(NotFound, match="no person named 'nobody'"):
+        _run_feed_url(database_url, "nobody")
