@@ -1,8 +1,10 @@
 """The ``rota`` command: database, demo data, planning, publishing and offline solving.
 
 Every command runs its database work in short transactions and never holds one open while the
-solver runs.  Errors the domain raises on purpose are turned into messages and exit codes in one
-place, ``RotaGroup.invoke``; nothing is written when a command fails.
+solver runs.  The solver (OR-Tools) and the problem file's schema validator are imported inside
+the commands that use them: they take most of a second to load, which every other command and
+every mistyped argument would otherwise pay.  Errors the domain raises on purpose are turned into
+messages and exit codes in one place, ``RotaGroup.invoke``; nothing is written when a command fails.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from sqlalchemy import exc as sa_exc
@@ -36,16 +38,15 @@ from rota.errors import (
     StateConflict,
 )
 from rota.models import Station
-from rota.problem_file import dump_problem, dump_solution, problem_schema, read_problem, read_solution
 from rota.services.problem import build_problem, save_plan
 from rota.services.rotas import publish as publish_rotas
-from rota.services.solving import solve_in_child
 from rota.services.stations import find_stations
 from rota.services.summary import format_summary
 from solver.instance import Problem
-from solver.model import Progress, SolveParams
 from solver.result import FEASIBLE, OPTIMAL, SolveResult
-from solver.validate import format_report, validate
+
+if TYPE_CHECKING:
+    from solver.model import Progress
 
 # The one table from domain errors to exit codes (2 is also click's code for bad arguments).
 EXIT_CODES: tuple[tuple[type[RotaError], int], ...] = (
@@ -221,7 +222,7 @@ def plan(
         with sessions.begin() as session:
             station_id = find_stations(session, station)[0].id if station else None
             problem, context = build_problem(session, week_start=week_start, station_id=station_id)
-        result = _solve(problem, SolveParams(time_limit=time_limit, workers=workers, seed=seed))
+        result = _solve(problem, time_limit, workers, seed)
         click.echo(format_summary(problem, result, lang))
         with sessions.begin() as session:
             saved = [(r.station.code, r.version) for r in save_plan(session, context, result, now=now_utc())]
@@ -229,10 +230,14 @@ def plan(
         click.echo(f"Saved draft version {version} of {code} {iso_week_label(week_start)}.")
 
 
-def _solve(problem: Problem, params: SolveParams) -> SolveResult:
+def _solve(problem: Problem, time_limit: float, workers: int, seed: int) -> SolveResult:
     """Solve with a progress line on stderr."""
+    from rota.services.solving import solve_in_child
+    from solver.model import SolveParams
+
+    params = SolveParams(time_limit=time_limit, workers=workers, seed=seed)
     click.echo(
-        f"Solving: {len(problem.people)} people, {len(problem.shifts)} shifts, limit {params.time_limit:g} s",
+        f"Solving: {len(problem.people)} people, {len(problem.shifts)} shifts, limit {time_limit:g} s",
         err=True,
     )
     result = solve_in_child(problem, params, on_progress=ProgressLine(sys.stderr.isatty()))
@@ -285,6 +290,8 @@ def export_problem(week: date | None, station: str | None, output: Path) -> None
     with _sessions() as sessions, sessions.begin() as session:
         station_id = find_stations(session, station)[0].id if station else None
         problem, _ = build_problem(session, week_start=week_start, station_id=station_id)
+    from rota.problem_file import dump_problem
+
     _write_json(output, dump_problem(problem))
     click.echo(f"Wrote {output} ({len(problem.people)} people, {len(problem.shifts)} shifts).")
 
@@ -300,9 +307,11 @@ def solve_file(
     problem_file: Path, output: Path, time_limit: float, workers: int, seed: int, lang: str
 ) -> None:
     """Solve a problem file offline and write the solution file (exit 1 if no rota was found)."""
+    from rota.problem_file import dump_solution, read_problem
+
     _check_writable(output, "--output")
     problem = read_problem(problem_file)
-    result = _solve(problem, SolveParams(time_limit=time_limit, workers=workers, seed=seed))
+    result = _solve(problem, time_limit, workers, seed)
     _write_json(output, dump_solution(result, problem))
     click.echo(format_summary(problem, result, lang))
     click.echo(f"Wrote {output}.")
@@ -315,6 +324,9 @@ def solve_file(
 @click.argument("solution_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def check(problem_file: Path, solution_file: Path) -> None:
     """Re-check a solution independently of the solver: exit 0 if it holds, 1 if not."""
+    from rota.problem_file import read_problem, read_solution
+    from solver.validate import format_report, validate
+
     problem = read_problem(problem_file)
     solution = read_solution(solution_file, problem)
     validation = validate(problem, solution.assignments)
@@ -335,6 +347,8 @@ def check(problem_file: Path, solution_file: Path) -> None:
 @main.command()
 def schema() -> None:
     """Print the problem file's JSON Schema."""
+    from rota.problem_file import problem_schema
+
     click.echo(json.dumps(problem_schema(), ensure_ascii=False, indent=2))
 
 

@@ -65,7 +65,7 @@ def past_work(session: Session, week_start: date, person_ids: Collection[int]) -
         .join(Shift.template)
         .where(_published_in_window(week_start), Assignment.person_id.in_(person_ids))
         .order_by(Shift.start_at, Assignment.id)
-    ).tuples()
+    )
     shifts: dict[int, list[PastShift]] = defaultdict(list)
     for person_id, station_id, shift, template in rows:
         minutes = shift_minutes(shift)
@@ -75,7 +75,7 @@ def past_work(session: Session, week_start: date, person_ids: Collection[int]) -
     published = session.execute(
         select(Rota.station_id, Rota.week_start).where(_published_in_window(week_start))
     )
-    return PastWork(week_start, dict(shifts), frozenset(published.tuples()))
+    return PastWork(week_start, dict(shifts), frozenset(published))
 
 
 def _published_in_window(week_start: date) -> ColumnElement[bool]:
@@ -171,7 +171,7 @@ def _minutes_by_station_week(
         .join(Assignment.person)
         .join(Assignment.shift)
         .where(_published_in_window(week_start), Person.org_id.in_(org_ids))
-    ).tuples()
+    )
     minutes: dict[tuple[int, date], dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for station_id, week, org_id, shift in rows:
         minutes[station_id, week][org_id] += shift_minutes(shift)

@@ -332,7 +332,7 @@ class _Builder:
                 when = self.clock.date_of(day)
                 if pref.on_date == when or (pref.on_date is None and pref.weekday == when.weekday()):
                     found.append(si.Request(person_key(person.id), day, code, pref.wants_work, pref.weight))
-        return found
+        return sorted(found, key=lambda r: r.day)
 
     def _pins(self) -> tuple[si.Pin, ...]:
         """Pinned assignments of the current rotas, and "not this person" bans on the week's shifts."""

@@ -49,7 +49,7 @@ def materialise_shifts(session: Session, station: Station, week_start: date) -> 
             select(Shift.template_id, Shift.date).where(
                 Shift.station_id == station.id, Shift.date >= days[0], Shift.date <= days[-1]
             )
-        ).tuples()
+        )
     )
     created = [
         _shift_of(station, template, day)
