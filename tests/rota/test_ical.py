@@ -19,7 +19,10 @@ from rota.ical import (
     VisitDetails,
     as_lang,
     build_calendar,
+    fold,
     last_modified,
+    vevent,
+    vevent_bytes,
 )
 from tests.icalcheck import assert_icalcheck_accepts
 
@@ -180,3 +183,44 @@ def test_built_calendars_pass_icalcheck(tmp_path: Path) -> None:
     }
 
     assert_icalcheck_accepts(tmp_path, feeds)
+
+
+TRICKY = ShiftDetails(
+    "江侨站", "上午班, 含;分号", "Morning \\ shift", tuple(f"欧阳{n}号,志愿者;\\" for n in range(12))
+)
+ORACLE_CASES = {
+    "own shift": (_shift(), "zh", Audience.OWN),
+    "shared shift en": (_shift(), "en", Audience.SHARED),
+    "cancelled, no created": (
+        _shift(status=EventStatus.CANCELLED, sequence=4, created=None),
+        "zh",
+        Audience.OWN,
+    ),
+    "own visit": (_visit(), "zh", Audience.OWN),
+    "shared visit": (_visit(), "en", Audience.SHARED),
+    "escapes and folds": (_shift(details=TRICKY), "zh", Audience.OWN),
+    "escapes and folds en": (_shift(details=TRICKY), "en", Audience.SHARED),
+}
+
+
+@pytest.mark.parametrize("case", ORACLE_CASES)
+def test_fast_vevent_reads_the_same_as_icalendars(case: str) -> None:
+    event, lang, audience = ORACLE_CASES[case]
+
+    fast = icalendar.Event.from_ical(vevent_bytes(event, as_lang(lang), audience))
+    reference = icalendar.Event.from_ical(vevent(event, as_lang(lang), audience).to_ical())
+
+    assert {k: fast.decoded(k) for k in fast} == {k: reference.decoded(k) for k in reference}
+
+
+@pytest.mark.parametrize(
+    "line", ["SUMMARY:" + "值班" * 60, "DESCRIPTION:" + "a\\,b\\;" * 30, "X:" + "é" * 80]
+)
+def test_fold_keeps_lines_short_and_characters_whole(line: str) -> None:
+    folded = fold(line)
+
+    parts = folded.removesuffix(b"\r\n").split(b"\r\n")
+    assert max(len(part) for part in parts) <= 75
+    assert [part.decode("utf-8") for part in parts]  # no fold inside a character
+    assert not any(part.endswith(b"\\") for part in parts[:-1])
+    assert b"".join([parts[0], *(part.removeprefix(b" ") for part in parts[1:])]).decode() == line
