@@ -133,6 +133,8 @@ def seed(url: str) -> tuple[str, int, int]:
 def main(runs: int) -> None:
     """Time a year of one person's feed against the budget and print a table."""
     warnings.filterwarnings("ignore", category=sa_exc.SADeprecationWarning)
+    # The editable install may predate web/: import it from this checkout.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from web import create_app
 
     with tempfile.TemporaryDirectory() as tmp:
