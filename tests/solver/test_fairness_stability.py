@@ -72,7 +72,7 @@ def test_holiday_fairness() -> None:
     weights = replace(NO_FAIRNESS, holiday_spread=20)
     pr = problem(
         [shared("a"), shared("b")],
-        [day_shift(0, count=1), day_shift(1, count=1)],
+        [day_shift(0, count=1, over=1), day_shift(1, count=1, over=1)],  # surplus costs: one each
         holidays=frozenset({0, 1}),
         weights=weights,
     )
