@@ -46,6 +46,19 @@ class User(Base):
     person: Mapped[Person | None] = relationship()
     station: Mapped[Station | None] = relationship()
 
+    # The session-user protocol web frameworks expect (Flask-Login's), without importing one.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        """False for disabled accounts, which cannot log in."""
+        return self.active
+
+    def get_id(self) -> str:
+        """The id kept in the session cookie."""
+        return str(self.id)
+
 
 def _hasher() -> PasswordHasher:
     """The Argon2 hasher with the library's recommended parameters."""

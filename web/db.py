@@ -1,0 +1,73 @@
+"""The database for the web app: one engine per app, one session per request in ``g``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from rota.db import make_engine, make_session_factory
+
+EXTENSION = "rota_db"
+
+
+@dataclass(frozen=True)
+class Database:
+    """The app's engine and session factory."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+
+def init_app(app: Flask) -> None:
+    """Create the engine and close the request's session when the app context ends."""
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions[EXTENSION] = Database(engine, make_session_factory(engine))
+    app.teardown_appcontext(close_session)
+
+
+def database(app: Flask | None = None) -> Database:
+    """The app's database (the current app's by default)."""
+    return (app or current_app).extensions[EXTENSION]  # type: ignore[no-any-return]
+
+
+def get_session() -> Session:
+    """The request's session, opened on first use."""
+    if "db_session" not in g:
+        g.db_session = database().sessions()
+    return g.db_session  # type: ignore[no-any-return]
+
+
+def close_session(_exc: BaseException | None = None) -> None:
+    """Roll back whatever was not committed and close the request's session."""
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+def rollback() -> None:
+    """Undo the request's uncommitted work (after an error)."""
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """The request's session, committed if the block succeeds and rolled back if it raises."""
+    session = get_session()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def dispose(app: Flask) -> None:
+    """Close every pooled connection of the app's engine (tests, shutdown)."""
+    database(app).engine.dispose()

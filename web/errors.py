@@ -1,0 +1,120 @@
+"""One place that turns errors into responses: JSON ``{"error", "message", "details"}`` or an HTML page.
+
+Domain errors (``RotaError`` subclasses) and HTTP errors alike roll the request's session back
+first.  API paths and clients asking for JSON get JSON; browsers get a flash and a redirect back
+after a form post, or an error page otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_limiter.errors import RateLimitExceeded
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from rota.errors import InfeasibleRota, InvalidInput, NotFound, RotaError, SolverTimeout, StateConflict
+from web.db import rollback
+
+STATUS: dict[type[RotaError], int] = {
+    NotFound: 404,
+    InvalidInput: 422,
+    StateConflict: 409,
+    InfeasibleRota: 422,
+    SolverTimeout: 503,
+}
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+    app.register_error_handler(RotaError, handle_rota_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+
+
+def wants_json() -> bool:
+    """True for API paths and for clients that prefer JSON to HTML."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def status_of(error: RotaError) -> int:
+    """The HTTP status of a domain error (its closest mapped ancestor; 400 if none)."""
+    for kind in type(error).__mro__:
+        if kind in STATUS:
+            return STATUS[kind]
+    return 400
+
+
+def details_of(error: RotaError) -> list[Any]:
+    """Field messages of invalid input, reasons of an infeasible rota, else nothing."""
+    if isinstance(error, InvalidInput):
+        return [{"where": e.where, "message": e.message} for e in error.errors]
+    if isinstance(error, InfeasibleRota):
+        return list(error.reasons)
+    return []
+
+
+def error_body(code: str, message: str, details: list[Any] | None = None) -> dict[str, Any]:
+    """The one JSON error shape."""
+    return {"error": code, "message": message, "details": details or []}
+
+
+def handle_rota_error(error: RotaError) -> Any:
+    """A domain error as JSON, as a flash after a form post, or as an error page."""
+    rollback()
+    status = status_of(error)
+    details = details_of(error)
+    if wants_json():
+        return jsonify(error_body(error.code, error.message, details)), status
+    if request.method == "POST":
+        flash(_message_with_details(error.message, details), "error")
+        return redirect(back_url(), 303)
+    return render_template("error.html", status=status, message=error.message, details=details), status
+
+
+def _message_with_details(message: str, details: list[Any]) -> str:
+    """A flash line: the message then each detail."""
+    parts = [message] + [d["message"] if isinstance(d, dict) else str(d) for d in details]
+    return " — ".join(parts)
+
+
+def back_url() -> str:
+    """Where to send the browser after a refused form post: the page it came from, on this host."""
+    referrer = request.referrer
+    if referrer:
+        parts = urlsplit(referrer)
+        if parts.netloc == request.host:
+            return parts.path + (f"?{parts.query}" if parts.query else "")
+    return url_for("home.index")
+
+
+def handle_http_error(error: HTTPException) -> Any:
+    """HTTP errors (404, 403, CSRF 400, 429...) in the same two forms."""
+    rollback()
+    status = error.code or 500
+    if isinstance(error, RateLimitExceeded):
+        message = _("Too many attempts. Please wait a minute and try again.")
+    else:
+        message = _http_message(status, error.description or "")
+    if wants_json():
+        code = (error.name or "error").lower().replace(" ", "_")
+        response: Response = jsonify(error_body(code, message))
+        return response, status
+    return render_template("error.html", status=status, message=message, details=[]), status
+
+
+def _http_message(status: int, description: str) -> str:
+    """A translated sentence for the common HTTP errors."""
+    messages = {
+        400: _("The request was not accepted (perhaps the form expired). Please reload and try again."),
+        401: _("Please log in."),
+        403: _("You do not have permission to do this."),
+        404: _("This page does not exist."),
+        405: _("This action is not allowed here."),
+    }
+    return messages.get(status, description)
