@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from rota.errors import FieldError, InvalidInput
@@ -26,7 +27,9 @@ class ActionForm(FlaskForm):
 class LanguageForm(FlaskForm):
     """The language switch."""
 
-    lang = SelectField(choices=[("zh_CN", "中文"), ("en", "English")], validators=[InputRequired()])
+    lang = SelectField(
+        choices=[SelectChoice("zh_CN", "中文"), SelectChoice("en", "English")], validators=[InputRequired()]
+    )
 
 
 class GenerateForm(FlaskForm):

@@ -149,11 +149,10 @@ def diff(session: Session, grid: WeekGrid) -> dict[str, list[tuple[Shift, Person
         return {"added": [], "removed": []}
     pairs: dict[int, set[tuple[int, int]]] = defaultdict(set)
     for rota in (grid.draft, grid.published):
-        pairs[rota.id] = set(
-            session.execute(
-                select(Assignment.shift_id, Assignment.person_id).where(Assignment.rota_id == rota.id)
-            ).tuples()
+        rows = session.execute(
+            select(Assignment.shift_id, Assignment.person_id).where(Assignment.rota_id == rota.id)
         )
+        pairs[rota.id] = {(shift_id, person_id) for shift_id, person_id in rows}
     added = pairs[grid.draft.id] - pairs[grid.published.id]
     removed = pairs[grid.published.id] - pairs[grid.draft.id]
     return {"added": _rows(session, added), "removed": _rows(session, removed)}

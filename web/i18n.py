@@ -1,4 +1,8 @@
-"""Languages: Simplified Chinese by default, English on request; the choice lives in the session."""
+"""Languages: Simplified Chinese by default, English on request; the choice lives in the session.
+
+The Chinese catalogue sits in ``translations/zh``: Babel names the zh_CN locale ``zh_Hans_CN``,
+and gettext falls back from that to ``zh``.
+"""
 
 from __future__ import annotations
 
@@ -28,8 +32,9 @@ def select_locale() -> str:
 
 
 def current_lang() -> str:
-    """The language of this request as a BCP 47 tag for ``<html lang>``."""
-    return str(get_locale() or "zh_CN").replace("_", "-")
+    """The language of this request as a BCP 47 tag for ``<html lang>`` ("zh-CN" or "en")."""
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "zh-CN"
 
 
 def compile_catalogues(root: Path) -> list[Path]:

@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from rota.accounts import Role
 from rota.domain import RotaStatus, iso_week_label
@@ -154,12 +155,15 @@ def assignment(assignment_id: int) -> str:
     )
 
 
-def _shift_choices(shown: grid.WeekGrid) -> list[tuple[int, str]]:
+def _shift_choices(shown: grid.WeekGrid) -> list[SelectChoice]:
     """Every shift of the week as a choice, labelled by day and shift name."""
     from web.templating import day_label, template_name
 
     cells = sorted(shown.cells.values(), key=lambda c: c.shift.start_at)
-    return [(c.shift.id, f"{day_label(c.shift.date)} {template_name(c.shift.template)}") for c in cells]
+    return [
+        SelectChoice(c.shift.id, f"{day_label(c.shift.date)} {template_name(c.shift.template)}")
+        for c in cells
+    ]
 
 
 @bp.post("/assignments/<int:assignment_id>/pin")
@@ -210,7 +214,7 @@ def add(station: str, week: str) -> Response | str:
     form = AddForm(shift_id=request.args.get("shift_id", type=int))
     form.shift_id.choices = _shift_choices(grid.load_week(session, found, week_start))
     people = sorted(found.people, key=lambda p: p.id)
-    form.person_id.choices = [(p.id, f"{p.name} · {p.org.name}") for p in people]
+    form.person_id.choices = [SelectChoice(p.id, f"{p.name} · {p.org.name}") for p in people]
     if request.method == "GET":
         return render_template("add.html", form=form, station=found, week=week)
     validated(form)
