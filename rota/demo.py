@@ -66,6 +66,12 @@ VISIT_TEXTS = {
     ServiceType.HOUSEKEEPING: ("每周清洁", "助浴", "做午饭", "换洗床单", "陪同买菜"),
     ServiceType.FIRST_AID: ("独居老人跌倒", "胸口不适", "低血糖头晕"),
 }
+# Certificates whose dates fall inside the demo's four weeks, by (organisation kind, rank).
+DATED_CERTIFICATES = {
+    (OrgKind.CLINIC, 0): "first_aid",  # lapses in the third week
+    (OrgKind.PROPERTY, 0): "electrics",  # lapses in the second week
+    (OrgKind.HOUSEKEEPING, 1): "bathing",  # valid from the second week on
+}
 MORNING, AFTERNOON, EVENING = (time(8), time(12, 30)), (time(13), time(18)), (time(17), time(21, 30))
 
 
@@ -249,6 +255,9 @@ class _StationSeeder:
             max_shifts_per_type={"HLN": 2},
         )
         skills = list(spec.skills) + [s for s, p in spec.optional if self.rng.random() < p]
+        special = DATED_CERTIFICATES.get((spec.kind, rank))
+        if special and special not in skills:
+            skills.append(special)
         for skill in skills:
             person.skills.append(self._skill(skill, spec.kind, rank))
         person.availability.extend(self._availability(spec.kind, rank))

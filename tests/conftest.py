@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -54,12 +55,12 @@ def _with_search_path(url: str, schema: str) -> str:
     return f"{url}{separator}options=-csearch_path%3D{schema}"
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    """A URL of an empty database that only this test uses."""
+@contextmanager
+def isolated_database(directory: Path) -> Iterator[str]:
+    """The URL of a new empty database: a SQLite file in ``directory``, or a PostgreSQL schema."""
     base = os.environ.get(PG_URL_ENV)
     if not base:
-        yield f"sqlite:///{tmp_path / 'rota.db'}"
+        yield f"sqlite:///{directory / 'rota.db'}"
         return
     schema = f"test_{uuid.uuid4().hex[:16]}"
     admin = make_engine(base)
@@ -71,6 +72,13 @@ def database_url(tmp_path: Path) -> Iterator[str]:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     finally:
         admin.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A URL of an empty database that only this test uses."""
+    with isolated_database(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
