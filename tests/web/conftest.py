@@ -111,7 +111,9 @@ def seeded_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Demo]:
 
 
 @pytest.fixture
-def seeded(seeded_file: tuple[Path, Demo], tmp_path: Path, request: pytest.FixtureRequest) -> tuple[str, Demo]:
+def seeded(
+    seeded_file: tuple[Path, Demo], tmp_path: Path, request: pytest.FixtureRequest
+) -> tuple[str, Demo]:
     """(database URL, demo) of a seeded database of this test's own."""
     if os.environ.get(PG_URL_ENV):
         engine: Engine = request.getfixturevalue("engine")
@@ -130,7 +132,7 @@ def make_app(url: str, tmp_path: Path, **overrides: object) -> Flask:
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
         "SOLVE_TIME_LIMIT": 2,
-        "SOLVE_WORKERS": 1,
+        "SOLVE_WORKERS": 2,
         "CLOCK": lambda: NOW,
     } | overrides
     os.environ.setdefault("ROTA_INSTANCE_PATH", str(tmp_path / "instance"))

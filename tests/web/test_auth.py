@@ -91,7 +91,9 @@ def test_forms_accept_the_token_of_the_page(seeded: tuple[str, Demo], tmp_path: 
     try:
         page = client.get("/login").text
         token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-        response = client.post("/login", data={"username": "coordinator", "password": PASSWORD, "csrf_token": token})
+        response = client.post(
+            "/login", data={"username": "coordinator", "password": PASSWORD, "csrf_token": token}
+        )
     finally:
         dispose(app)
 
