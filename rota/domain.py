@@ -6,6 +6,7 @@ import enum
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from rota.errors import FieldError, InvalidInput
@@ -136,7 +137,7 @@ class WeekClock:
     week_start: date
     zone: ZoneInfo
 
-    @property
+    @cached_property
     def epoch(self) -> datetime:
         """Local midnight at the start of the week."""
         return datetime.combine(self.week_start, time(), tzinfo=self.zone)

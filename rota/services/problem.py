@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -137,12 +138,12 @@ class _Builder:
         days = cn_holidays(past.window_start(week_start), last_day)
         return cls(session, clock, stations, shifts, people, history, days)
 
-    @property
+    @cached_property
     def station_ids(self) -> set[int]:
         """Ids of the stations being planned."""
         return {s.id for s in self.stations}
 
-    @property
+    @cached_property
     def span(self) -> tuple[int, int]:
         """Minutes that matter: the week, and the tail of shifts running past its last midnight."""
         ends = [self.clock.minute(s.end_at) for s in self.shifts]

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from rota.domain import iso_week_label
 from solver.instance import Problem
-from solver.result import Hole, Load, SolveResult
+from solver.result import FEASIBLE, OPTIMAL, Hole, Load, SolveResult
 from solver.rules import RULES
 
 TEXT = {
@@ -31,6 +31,7 @@ TEXT = {
     "no_holes": ("所有班次均已排满", "every slot is filled"),
     "missing": ("缺 {n} 人", "{n} missing"),
     "surplus": ("多 {n} 人", "{n} too many"),
+    "visits": ("已安排的上门服务", "Home visits served"),
     "conflicts": ("冲突（硬性规则无法同时满足）", "Conflicts (hard rules that cannot all hold)"),
 }
 STATUS = {
@@ -69,7 +70,8 @@ def format_summary(problem: Problem, result: SolveResult, lang: str = "zh") -> s
         _breakdown(result, lang),
         _people(problem, result.person_load, lang),
         _orgs(problem, result.org_load, lang),
-        _holes(problem, result.holes, lang),
+        _holes(problem, result.holes, lang) if result.status in (OPTIMAL, FEASIBLE) else "",
+        _visits(result, lang),
         _conflicts(problem, result, lang),
     ]
     return "\n\n".join(s for s in sections if s) + "\n"
@@ -162,6 +164,17 @@ def _holes(problem: Problem, holes: tuple[Hole, ...], lang: str) -> str:
     for hole in holes:
         station = problem.shifts_by_id[hole.shift].station
         lines.append(f"  {f'[{station}] ' if several else ''}{hole.reason.text(lang)}")
+    return "\n".join(lines)
+
+
+def _visits(result: SolveResult, lang: str) -> str:
+    """How many home visits are served, and why each unserved one is not."""
+    if not result.visits:
+        return ""
+    unserved = [v for v in result.visits if v.person is None]
+    served = len(result.visits) - len(unserved)
+    lines = [f"{say('visits', lang)}: {served}/{len(result.visits)}"]
+    lines += [f"  {v.visit}: {v.reason.text(lang) if v.reason else '-'}" for v in unserved]
     return "\n".join(lines)
 
 
