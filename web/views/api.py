@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, jsonify, request, url_for
+from flask import Blueprint, current_app, g, jsonify, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -35,7 +35,9 @@ UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 @bp.before_request
 def _protect() -> None:
     """Cookie-authenticated unsafe calls need the CSRF token; Basic-authenticated ones do not."""
-    if request.method in UNSAFE and current_user.is_authenticated and not g.get("basic_auth"):
+    if not current_app.config.get("WTF_CSRF_ENABLED", True) or request.method not in UNSAFE:
+        return
+    if current_user.is_authenticated and not g.get("basic_auth"):
         csrf().protect()
 
 

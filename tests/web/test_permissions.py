@@ -1,0 +1,87 @@
+"""Every route x every role: anonymous users are sent to log in, other roles get 403."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from tests.web.conftest import TUPLES_WARNING, WEEK, login
+from tests.web.helpers import current
+
+pytestmark = pytest.mark.filterwarnings(TUPLES_WARNING)
+
+C, S, R = "coordinator", "staff", "resident"
+EVERYONE = frozenset({None, C, S, R})
+A = "{assignment}"
+W = f"S01/{WEEK}"
+# (endpoint, method, path, roles allowed); paths use the demo station and its first assignment.
+ROUTES = [
+    ("static", "GET", "/static/rota.css", EVERYONE),
+    ("home.index", "GET", "/", {C, S, R}),
+    ("home.resident", "GET", "/resident", {C, R}),
+    ("auth.login", "GET", "/login", EVERYONE),
+    ("auth.logout", "POST", "/logout", {C, S, R}),
+    ("auth.language", "POST", "/language", EVERYONE),
+    ("auth.text_size", "POST", "/text-size", EVERYONE),
+    ("planning.start", "GET", "/rota/", {C}),
+    ("planning.week", "GET", f"/rota/{W}", {C}),
+    ("planning.generate", "POST", f"/rota/{W}/generate", {C}),
+    ("planning.progress", "GET", f"/rota/{W}/jobs/nope", {C}),
+    ("planning.job_status", "GET", "/rota/jobs/nope/status", {C}),
+    ("planning.stop", "POST", "/rota/jobs/nope/stop", {C}),
+    ("planning.publish", "POST", f"/rota/{W}/publish", {C}),
+    ("planning.assignment", "GET", f"/rota/assignments/{A}", {C}),
+    ("planning.pin", "POST", f"/rota/assignments/{A}/pin", {C}),
+    ("planning.move", "POST", f"/rota/assignments/{A}/move", {C}),
+    ("planning.remove", "POST", f"/rota/assignments/{A}/remove", {C}),
+    ("planning.add", "GET", f"/rota/{W}/add", {C}),
+    ("staff.my_shifts", "GET", "/me/shifts", {S}),
+    ("api.openapi", "GET", "/api/v1/openapi.json", EVERYONE),
+    ("api.stations", "GET", "/api/v1/stations", {C}),
+    ("api.rota", "GET", f"/api/v1/stations/{W.replace('/', '/weeks/')}/rota", {C}),
+    ("api.generate", "POST", f"/api/v1/stations/{W.replace('/', '/weeks/')}/generate", {C}),
+    ("api.job", "GET", "/api/v1/jobs/nope", {C}),
+    ("api.stop", "POST", "/api/v1/jobs/nope/stop", {C}),
+    ("api.publish", "POST", f"/api/v1/stations/{W.replace('/', '/weeks/')}/publish", {C}),
+    ("api.pin", "POST", f"/api/v1/assignments/{A}/pin", {C}),
+    ("api.move", "POST", f"/api/v1/assignments/{A}/move", {C}),
+    ("api.remove", "DELETE", f"/api/v1/assignments/{A}", {C}),
+    ("api.add", "POST", f"/api/v1/stations/{W.replace('/', '/weeks/')}/assignments", {C}),
+    ("api.my_shifts", "GET", "/api/v1/me/shifts", {S}),
+]
+
+
+def test_the_table_covers_every_route(app: Flask) -> None:
+    endpoints = {r.endpoint for r in app.url_map.iter_rules() if not r.endpoint.startswith("feeds.")}
+
+    assert {endpoint for endpoint, *_ in ROUTES} == endpoints
+
+
+def _expected_refusal(role: str | None, path: str) -> tuple[int, ...]:
+    """What a user without the right role gets."""
+    if role is None:
+        return (401,) if path.startswith("/api/") else (302,)
+    return (403,)
+
+
+@pytest.mark.parametrize(("endpoint", "method", "path", "allowed"), ROUTES, ids=[r[0] for r in ROUTES])
+def test_route_for_every_role(
+    app: Flask, endpoint: str, method: str, path: str, allowed: set[str | None]
+) -> None:
+    url = path.replace(A, str(current(app)[0][0]))
+    outcomes = {}
+    for role in (None, C, S, R):
+        client = app.test_client()
+        if role is not None:
+            login(client, role)
+        response = client.open(
+            url, method=method, json={} if path.startswith("/api/") and method != "GET" else None
+        )
+        response.close()
+        outcomes[role] = response.status_code
+        if role in allowed:
+            assert response.status_code not in (401, 403), (role, response.status_code)
+            assert "/login" not in (response.location or "") or endpoint == "auth.logout", role
+        else:
+            assert response.status_code in _expected_refusal(role, path), (role, response.status_code)
+    assert set(outcomes) == {None, C, S, R}
