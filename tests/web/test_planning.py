@@ -18,8 +18,11 @@ def test_week_grid_shows_people_holes_and_scores(coordinator: FlaskClient, demo:
 
     assert 'id="status-badge">草稿 v1' in page
     assert page.count('class="chip org-') > 10
-    assert 'class="hole"' in page and "缺" in page
-    assert 'id="breakdown"' in page and 'id="org-shares"' in page and 'id="person-loads"' in page
+    assert 'class="hole"' in page
+    assert "缺" in page
+    assert 'id="breakdown"' in page
+    assert 'id="org-shares"' in page
+    assert 'id="person-loads"' in page
 
 
 def test_start_redirects_to_the_current_week(coordinator: FlaskClient, demo: Demo) -> None:
@@ -117,7 +120,8 @@ def test_assignment_page_offers_every_shift(app: Flask, coordinator: FlaskClient
     page = coordinator.get(f"/rota/assignments/{current(app)[0][0]}").text
 
     assert page.count("<option") == 39
-    assert 'id="pin"' in page and 'id="remove"' in page
+    assert 'id="pin"' in page
+    assert 'id="remove"' in page
 
 
 def test_publish_then_staff_see_it_and_edits_start_a_new_draft(
@@ -161,7 +165,8 @@ def test_generate_runs_in_the_background_and_leaves_a_new_draft(
     wait_for(lambda: "HX-Redirect" in coordinator.get(f"/rota/jobs/{job_id}/status").headers)
     status = coordinator.get(f"/rota/jobs/{job_id}/status")
 
-    assert 'role="progressbar"' in progress and 'id="stop"' in progress
+    assert 'role="progressbar"' in progress
+    assert 'id="stop"' in progress
     assert status.headers["HX-Redirect"] == f"/rota/{demo.station}/2026-W51"
     assert 'id="status-badge">草稿 v1' in coordinator.get(status.headers["HX-Redirect"]).text
 
