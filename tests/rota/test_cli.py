@@ -82,7 +82,7 @@ def test_the_whole_flow_from_an_empty_database(database_url: str, workdir: Path)
     seeded = run(workdir, database_url, "demo", "--start", "2026-12-02")
     assert seeded.stdout.startswith("Seeded 1 station(s), 26 people, 156 shifts and 160 visit requests")
 
-    planned = run(workdir, database_url, "plan", "--week", WEEK, "--time-limit", "3")
+    planned = run(workdir, database_url, "plan", "--week", WEEK, "--time-limit", "5")
     assert planned.returncode == 0, planned.stderr
     assert "江侨社区居家养老服务站 2026-W49" in planned.stdout
     for heading in ("规则得分", "人员负担", "单位负担"):
