@@ -95,18 +95,8 @@ def test_the_whole_flow_from_an_empty_database(database_url: str, workdir: Path)
 
     exported = run(workdir, database_url, "export-problem", "--week", WEEK, "-o", "problem.json")
     assert exported.returncode == 0, exported.stderr
-    solved = run(
-        workdir,
-        database_url,
-        "solve",
-        "problem.json",
-        "-o",
-        "solution.json",
-        "--time-limit",
-        "3",
-        "--lang",
-        "en",
-    )
+    args = ["solve", "problem.json", "-o", "solution.json", "--time-limit", "5", "--lang", "en"]
+    solved = run(workdir, database_url, *args)
     assert solved.returncode == 0, solved.stderr
     assert "Score by rule" in solved.stdout
     solution = json.loads((workdir / "solution.json").read_text(encoding="utf-8"))
