@@ -64,7 +64,9 @@ def materialise_shifts(session: Session, station: Station, week_start: date) -> 
 def _shift_of(station: Station, template: ShiftTemplate, day: date) -> Shift:
     """The shift a template makes on a day, with its times in the station's zone."""
     start = local_datetime(day, template.start_time, station.timezone)
-    end_day = day + timedelta(days=1) if template.crosses_midnight else day
+    # An end not after the start can only mean the next day, whatever the flag says.
+    crosses = template.crosses_midnight or template.end_time <= template.start_time
+    end_day = day + timedelta(days=1) if crosses else day
     end = local_datetime(end_day, template.end_time, station.timezone)
     return Shift(
         station=station,
