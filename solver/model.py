@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
-from solver import explain
+from solver import explain, search
 from solver.flow import add_run_flow
 from solver.instance import Problem
 from solver.result import FEASIBLE, INFEASIBLE, OPTIMAL, UNKNOWN, SolveResult
@@ -114,6 +114,7 @@ class SolveParams:
     explain_conflicts: bool = True
     log: bool = False
     full_lp: bool = True  # the full-problem worker linearises every constraint (see _configure)
+    own_lns: bool = False  # with 2 workers: solver.search LNS on one core, the bound proof on the other
 
 
 @dataclass(frozen=True)
@@ -134,11 +135,12 @@ class BuiltModel:
     build_seconds: float
 
 
-def build(problem: Problem, *, explain_mode: bool = False, run_flow: bool = True) -> BuiltModel:
+def build(problem: Problem, *, explain_mode: bool = False, run_flow: bool = False) -> BuiltModel:
     """Create the variables and apply every rule; in explain mode hard rules get assumption literals.
 
     ``run_flow`` adds the redundant network-flow model of the run rules (``solver.flow``),
-    which tightens the LP bound; it is never added in explain mode.
+    which tightens the LP bound but slows the search for a first solution; ``solve`` adds it
+    once it has one.  It is never added in explain mode.
     """
     started = time.monotonic()
     m = RotaModel(problem, cp_model.CpModel(), explain=explain_mode)
@@ -147,20 +149,34 @@ def build(problem: Problem, *, explain_mode: bool = False, run_flow: bool = True
         rule(m)
     penalties: list[Penalty] = []
     if not explain_mode:
-        if run_flow:
-            add_run_flow(m)
         for rule in SOFT_RULES:
             penalties.extend(rule(m))
-        m.cp.minimize(sum(p.weight * p.amount for p in penalties))
+        m.cp.minimize(
+            cp_model.LinearExpr.weighted_sum([p.amount for p in penalties], [p.weight for p in penalties])
+        )
+        if run_flow:
+            add_run_flow(m)
     return BuiltModel(m, penalties, time.monotonic() - started)
 
 
 def _create_variables(m: RotaModel) -> None:
-    """One Boolean per eligible (person, shift); excluded pairs only when a pin asks for them."""
+    """One Boolean per eligible (person, shift); excluded pairs only when a pin asks for them.
+
+    Outside explain mode a shift type whose ``max_shifts_per_type`` limit is 0 gets no
+    variables either (they could only be 0); in explain mode they exist so that a pin
+    against the limit can be named.
+    """
     pinned = {(p.person, p.shift) for p in m.problem.pins if p.assigned}
     for person in m.problem.people:
+        banned = set() if m.explain else {t for t, n in person.limits.max_shifts_per_type.items() if n <= 0}
+        simple = not person.stations and not person.unavailable
         for shift in m.problem.shifts:
-            reason = exclusion(person, shift)
+            if shift.type in banned and (person.id, shift.id) not in pinned:
+                continue
+            if simple and not shift.required_skills:  # the common case, without exclusion()'s scans
+                reason = "availability" if shift.day in person.days_off else None
+            else:
+                reason = exclusion(person, shift)
             if reason is None:
                 m.add_pair(person, shift)
             elif (person.id, shift.id) in pinned:
@@ -171,11 +187,17 @@ class _ProgressReporter(cp_model.CpSolverSolutionCallback):
     """Forwards each improving solution to ``on_progress`` and stops when asked."""
 
     def __init__(
-        self, on_progress: Callable[[Progress], None] | None, should_stop: Callable[[], bool] | None
+        self,
+        on_progress: Callable[[Progress], None] | None,
+        should_stop: Callable[[], bool] | None,
+        *,
+        stop_at_first: bool = False,
     ) -> None:
         super().__init__()
         self._on_progress = on_progress
         self._should_stop = should_stop
+        self._stop_at_first = stop_at_first
+        self.stopped_by_caller = False
 
     def on_solution_callback(self) -> None:
         """Report the new incumbent."""
@@ -183,6 +205,9 @@ class _ProgressReporter(cp_model.CpSolverSolutionCallback):
             bound = math.ceil(self.best_objective_bound - 1e-6)
             self._on_progress(Progress(round(self.objective_value), bound, self.wall_time))
         if self._should_stop is not None and self._should_stop():
+            self.stopped_by_caller = True
+            self.stop_search()
+        elif self._stop_at_first:
             self.stop_search()
 
 
@@ -200,9 +225,7 @@ def _configure(solver: cp_model.CpSolver, params: SolveParams, time_limit: float
     solver.parameters.num_workers = max(1, params.workers)
     solver.parameters.random_seed = params.seed
     solver.parameters.log_search_progress = params.log
-    if params.full_lp and params.workers == 1:
-        solver.parameters.linearization_level = 2
-    elif params.full_lp and params.workers == 2:
+    if params.full_lp and params.workers <= 2:
         solver.parameters.subsolvers.append("max_lp")
 
 
@@ -227,9 +250,8 @@ def solve(
     started = time.monotonic()
     built = build(problem)
     _add_hints(built)
-    solver = cp_model.CpSolver()
-    _configure(solver, params, params.time_limit - built.build_seconds)
-    status = solver.solve(built.rota.cp, _ProgressReporter(on_progress, should_stop))
+    outcome = _search(built, params, started, on_progress, should_stop)
+    solver, status = outcome.solver, outcome.status
     if status == cp_model.MODEL_INVALID:
         raise ModelInvalid(built.rota.cp.validate())
     if status == cp_model.INFEASIBLE:
@@ -238,17 +260,134 @@ def solve(
         return SolveResult(INFEASIBLE, None, None, time.monotonic() - started, conflicts=conflicts)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return SolveResult(UNKNOWN, None, None, time.monotonic() - started)
-    return _result(problem, built, solver, status, time.monotonic() - started)
+    return _result(problem, built, solver, status, time.monotonic() - started, outcome.bound)
+
+
+@dataclass
+class _Outcome:
+    """The solver holding the solution to report, its status, and the proven bound if known better."""
+
+    solver: cp_model.CpSolver
+    status: int
+    bound: int | None = None
+
+
+def _search(
+    built: BuiltModel,
+    params: SolveParams,
+    started: float,
+    on_progress: Callable[[Progress], None] | None,
+    should_stop: Callable[[], bool] | None,
+) -> _Outcome:
+    """Run CP-SAT; on two workers, a first solution, then LNS and a bound proof side by side.
+
+    The full-LP worker proves bounds but is slow to find a first solution on larger rotas, and
+    it leaves CP-SAT's own LNS one shared thread.  So the default portfolio first finds a
+    solution (at most half the time); then ``solver.search`` improves it on one core while
+    CP-SAT proves the bound on the other (see that module).
+    """
+    deadline = started + params.time_limit
+    if not (params.full_lp and params.workers == 2):
+        solver, status = _run(
+            built, params, deadline - time.monotonic(), _ProgressReporter(on_progress, should_stop)
+        )
+        return _Outcome(solver, status)
+    first = _ProgressReporter(on_progress, should_stop, stop_at_first=True)
+    solver, status = _run(built, replace(params, full_lp=False), (deadline - time.monotonic()) / 2, first)
+    if status != cp_model.FEASIBLE or first.stopped_by_caller:
+        return _Outcome(solver, status)
+    return _improve(built, params, started, solver, on_progress, should_stop or (lambda: False))
+
+
+def _improve(
+    built: BuiltModel,
+    params: SolveParams,
+    started: float,
+    first: cp_model.CpSolver,
+    on_progress: Callable[[Progress], None] | None,
+    should_stop: Callable[[], bool],
+) -> _Outcome:
+    """LNS on this core, the bound proof (one full-LP worker) on the other."""
+    cp, deadline = built.rota.cp, started + params.time_limit
+    incumbent = search.Incumbent(
+        search.read_values(cp, first), round(first.objective_value), first, cp_model.FEASIBLE
+    )
+    add_run_flow(built.rota)  # after the first solution: it tightens the LP, the hint stays valid
+    search.set_hint(cp, incumbent.values)
+    if not params.own_lns:
+        reporter = _ProgressReporter(on_progress, should_stop)
+        solver, status = _run(built, params, deadline - time.monotonic(), reporter)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return _Outcome(solver, status)
+        return _Outcome(first, cp_model.FEASIBLE)
+    bound = search.SharedBound(first.best_objective_bound)
+
+    def configure(solver: cp_model.CpSolver, limit: float) -> None:
+        _configure(solver, replace(params, workers=1), limit)
+
+    reporter = _ProgressReporter(on_progress, should_stop)
+    thread, out = search.run_bound_thread(cp, configure, deadline - time.monotonic(), bound, reporter)
+
+    def report(better: search.Incumbent) -> None:
+        if on_progress is not None:
+            ceiling = math.ceil(bound.value - 1e-6)
+            on_progress(
+                Progress(better.objective, min(ceiling, better.objective), time.monotonic() - started)
+            )
+
+    incumbent = search.improve(
+        built.rota, incumbent, deadline, bound, params.seed, report, should_stop, debug=params.log
+    )
+    search.stop_bound_thread(out)
+    thread.join()
+    proof, proof_status = out.get("solver"), out.get("status")
+    proven = math.ceil(bound.value - 1e-6)
+    solved = proof_status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    if (
+        solved
+        and isinstance(proof, cp_model.CpSolver)
+        and round(proof.objective_value) <= incumbent.objective
+    ):
+        return _Outcome(
+            proof, cp_model.OPTIMAL if proof_status == cp_model.OPTIMAL else cp_model.FEASIBLE, proven
+        )
+    status = cp_model.OPTIMAL if incumbent.objective <= proven else cp_model.FEASIBLE
+    return _Outcome(incumbent.solver, status, proven)
+
+
+def _run(
+    built: BuiltModel, params: SolveParams, time_limit: float, reporter: _ProgressReporter
+) -> tuple[cp_model.CpSolver, int]:
+    """One CP-SAT run."""
+    solver = cp_model.CpSolver()
+    _configure(solver, params, time_limit)
+    return solver, solver.solve(built.rota.cp, reporter)
+
+
+def _hint_solution(built: BuiltModel, solver: cp_model.CpSolver) -> None:
+    """Replace the hints by the solver's solution, every variable of the model included."""
+    cp = built.rota.cp
+    cp.clear_hints()
+    for index in range(len(cp.proto.variables)):
+        var = cp.get_int_var_from_proto_index(index)
+        cp.add_hint(var, solver.value(var))
 
 
 def _result(
-    problem: Problem, built: BuiltModel, solver: cp_model.CpSolver, status: int, wall: float
+    problem: Problem,
+    built: BuiltModel,
+    solver: cp_model.CpSolver,
+    status: int,
+    wall: float,
+    proven: int | None = None,
 ) -> SolveResult:
-    """Read the assignment and score breakdown out of the solver."""
+    """Read the assignment and score breakdown out of the solver (``proven``: a better-known bound)."""
     chosen = tuple(sorted(pair for pair, var in built.rota.x.items() if solver.boolean_value(var)))
     amounts = [(p.rule, int(solver.value(p.amount)), p.weight) for p in built.penalties]
     objective = round(solver.objective_value)
     bound = objective if status == cp_model.OPTIMAL else math.ceil(solver.best_objective_bound - 1e-6)
+    if proven is not None and status != cp_model.OPTIMAL:
+        bound = proven  # the solver may have solved a sub-rota: its own bound is not global
     return SolveResult(
         status=OPTIMAL if status == cp_model.OPTIMAL else FEASIBLE,
         objective=objective,

@@ -42,6 +42,7 @@ class RotaModel:
     _by_person: dict[str, list[tuple[Shift, cp_model.IntVar]]] = field(default_factory=dict)
     _by_shift: dict[str, list[tuple[Person, cp_model.IntVar]]] = field(default_factory=dict)
     _by_person_day: dict[tuple[str, int], list[tuple[Shift, cp_model.IntVar]]] = field(default_factory=dict)
+    _by_person_type: dict[tuple[str, str], list[tuple[Shift, cp_model.IntVar]]] = field(default_factory=dict)
     _work: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
     _type_work: dict[tuple[str, int, str], cp_model.IntVar] = field(default_factory=dict)
     # Home visits (see solver/rules/visits.py): who serves each visit, when it starts, its interval.
@@ -58,6 +59,7 @@ class RotaModel:
         self._by_person.setdefault(person.id, []).append((shift, var))
         self._by_shift.setdefault(shift.id, []).append((person, var))
         self._by_person_day.setdefault((person.id, shift.day), []).append((shift, var))
+        self._by_person_type.setdefault((person.id, shift.type), []).append((shift, var))
         return var
 
     def guard(self, rule: str, person: str | None) -> list[cp_model.IntVar]:
@@ -72,6 +74,10 @@ class RotaModel:
     def shifts_of(self, person_id: str) -> list[tuple[Shift, cp_model.IntVar]]:
         """The shifts a person could be on, each with its variable."""
         return self._by_person.get(person_id, [])
+
+    def shifts_of_type(self, person_id: str, type_id: str) -> list[tuple[Shift, cp_model.IntVar]]:
+        """A person's candidate shifts of one type."""
+        return self._by_person_type.get((person_id, type_id), [])
 
     def people_on(self, shift_id: str) -> list[tuple[Person, cp_model.IntVar]]:
         """The people who could be on a shift, each with its variable."""
@@ -120,7 +126,7 @@ class RotaModel:
         lit = self.cp.new_bool_var(name)
         if person.limits.max_shifts_per_day == 1 and not self.explain:
             # One shift a day at most (a hard rule), so the sum is the OR and propagates better.
-            self.cp.add(sum(options) == lit)
+            self.cp.add(cp_model.LinearExpr.sum(options) == lit)
         else:
             self.cp.add_max_equality(lit, options)
         return lit

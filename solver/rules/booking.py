@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from solver.instance import Person, Shift
+from solver.instance import Person, Shift, ShiftType
 from solver.variables import Penalty, RotaModel
 
 
@@ -12,18 +12,26 @@ def add_no_double_booking(m: RotaModel) -> list[Penalty]:
     """Hard: a person's shifts never overlap in time, and at most ``max_shifts_per_day`` fall on one day."""
     for person in m.problem.people:
         guard = m.guard("no_double_booking", person.id)
+        limit = person.limits.max_shifts_per_day
         for clique in _overlap_cliques(m.shifts_of(person.id)):
-            m.cp.add_at_most_one(clique).only_enforce_if(guard)
+            if limit == 1 and len({s.day for s, _ in clique}) == 1:
+                continue  # implied by the day's at-most-one below
+            m.cp.add_at_most_one([v for _, v in clique]).only_enforce_if(guard)
         for day in range(m.problem.days):
             todays = [v for _, v in m.shifts_on_day(person.id, day)]
-            if len(todays) > person.limits.max_shifts_per_day:
-                m.cp.add(sum(todays) <= person.limits.max_shifts_per_day).only_enforce_if(guard)
+            if len(todays) > limit:
+                if limit == 1:
+                    m.cp.add_at_most_one(todays).only_enforce_if(guard)
+                else:
+                    m.cp.add(cp_model.LinearExpr.sum(todays) <= limit).only_enforce_if(guard)
     return []
 
 
-def _overlap_cliques(options: list[tuple[Shift, cp_model.IntVar]]) -> list[list[cp_model.IntVar]]:
+def _overlap_cliques(
+    options: list[tuple[Shift, cp_model.IntVar]],
+) -> list[list[tuple[Shift, cp_model.IntVar]]]:
     """Maximal sets of shifts running at one common instant (a sweep over shift starts)."""
-    cliques: list[list[cp_model.IntVar]] = []
+    cliques: list[list[tuple[Shift, cp_model.IntVar]]] = []
     active: list[tuple[Shift, cp_model.IntVar]] = []
     for shift, var in sorted(options, key=lambda sv: sv[0].start):
         still = [(s, v) for s, v in active if s.end > shift.start]
@@ -31,7 +39,7 @@ def _overlap_cliques(options: list[tuple[Shift, cp_model.IntVar]]) -> list[list[
             cliques.pop()  # the previous clique grows into this one
         active = [*still, (shift, var)]
         if len(active) > 1:
-            cliques.append([v for _, v in active])
+            cliques.append(active)
     return cliques
 
 
@@ -68,17 +76,69 @@ def _too_soon_after(
 
 def add_forbidden_succession(m: RotaModel) -> list[Penalty]:
     """Hard: a shift of type t on day d is never followed on day d+1 by a type in t's forbidden_next."""
-    types = m.problem.shift_types_by_id
+    blocked_by = _blocked_by(m.problem.shift_types)
     for person in m.problem.people:
         guard = m.guard("forbidden_succession", person.id)
         _forbid_after_history(m, person, guard)
         for day in range(m.problem.days - 1):
-            tomorrow = m.shifts_on_day(person.id, day + 1)
-            for shift, var in m.shifts_on_day(person.id, day):
-                banned = [v for s, v in tomorrow if s.type in types[shift.type].forbidden_next]
-                if banned:
-                    _forbid_pairs(m, person, var, banned, guard)
+            today = m.shifts_on_day(person.id, day)
+            tomorrow = m.shifts_on_day(person.id, day + 1) if today else []
+            if not tomorrow:
+                continue
+            if person.limits.max_shifts_per_day == 1:
+                _forbid_groups(m, today, tomorrow, blocked_by, guard)
+            else:
+                _forbid_pairwise(m, today, tomorrow, guard)
     return []
+
+
+def _blocked_by(types: tuple[ShiftType, ...]) -> dict[str, list[frozenset[str]]]:
+    """For each type u, the groups of types that all forbid u next (types with one forbidden_next)."""
+    groups: dict[frozenset[str], set[str]] = {}
+    for t in types:
+        if t.forbidden_next:
+            groups.setdefault(t.forbidden_next, set()).add(t.id)
+    blocked: dict[str, list[frozenset[str]]] = {}
+    for forbidden, members in groups.items():
+        for u in forbidden:
+            blocked.setdefault(u, []).append(frozenset(members))
+    return blocked
+
+
+def _forbid_groups(
+    m: RotaModel,
+    today: list[tuple[Shift, cp_model.IntVar]],
+    tomorrow: list[tuple[Shift, cp_model.IntVar]],
+    blocked_by: dict[str, list[frozenset[str]]],
+    guard: list[cp_model.IntVar],
+) -> None:
+    """One at-most-one per group: any of its types today, or any type it forbids tomorrow.
+
+    With one shift a day at most, that row says exactly "no forbidden pair" for the whole
+    group (a biclique of the succession graph), and its LP relaxation is the tightest.
+    """
+    then: dict[frozenset[str], list[cp_model.IntVar]] = {}
+    for shift, var in tomorrow:
+        for group in blocked_by.get(shift.type, ()):
+            then.setdefault(group, []).append(var)
+    for group, later in then.items():
+        first = [v for s, v in today if s.type in group]
+        if first:
+            m.cp.add_at_most_one(first + later).only_enforce_if(guard)
+
+
+def _forbid_pairwise(
+    m: RotaModel,
+    today: list[tuple[Shift, cp_model.IntVar]],
+    tomorrow: list[tuple[Shift, cp_model.IntVar]],
+    guard: list[cp_model.IntVar],
+) -> None:
+    """One clause per forbidden pair (when a person may work several shifts a day)."""
+    types = m.problem.shift_types_by_id
+    for shift, var in today:
+        for later, other in tomorrow:
+            if later.type in types[shift.type].forbidden_next:
+                m.cp.add_bool_or([var.Not(), other.Not()]).only_enforce_if(guard)
 
 
 def _forbid_after_history(m: RotaModel, person: Person, guard: list[cp_model.IntVar]) -> None:
@@ -90,18 +150,3 @@ def _forbid_after_history(m: RotaModel, person: Person, guard: list[cp_model.Int
     for shift, var in m.shifts_on_day(person.id, 0):
         if shift.type in forbidden:
             m.cp.add(var == 0).only_enforce_if(guard)
-
-
-def _forbid_pairs(
-    m: RotaModel,
-    person: Person,
-    var: cp_model.IntVar,
-    banned: list[cp_model.IntVar],
-    guard: list[cp_model.IntVar],
-) -> None:
-    """var excludes every banned successor; one linear row when a day holds one shift at most."""
-    if person.limits.max_shifts_per_day == 1:
-        m.cp.add(var + sum(banned) <= 1).only_enforce_if(guard)
-    else:
-        for other in banned:
-            m.cp.add_bool_or([var.Not(), other.Not()]).only_enforce_if(guard)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ortools.sat.python import cp_model
+
 from solver.instance import Need, Person, Problem, Shift
 from solver.variables import Penalty, RotaModel
 
@@ -24,8 +26,11 @@ def add_coverage(m: RotaModel) -> list[Penalty]:
     penalties: list[Penalty] = []
     for shift in m.problem.shifts:
         for k, need in enumerate(shift.needs):
-            on = [v for p, v in m.people_on(shift.id) if matches(m.problem, p, shift, need)]
-            assigned = sum(on)
+            if need.skill is None and need.org_kind is None:
+                on = [v for _, v in m.people_on(shift.id)]
+            else:
+                on = [v for p, v in m.people_on(shift.id) if matches(m.problem, p, shift, need)]
+            assigned = cp_model.LinearExpr.sum(on)
             if need.under_weight > 0 and need.count > 0:
                 under = m.cp.new_int_var(0, need.count, f"understaffed(shift={shift.id},need={k})")
                 m.cp.add_max_equality(under, [need.count - assigned, 0])

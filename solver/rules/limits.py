@@ -25,7 +25,7 @@ def add_max_shifts(m: RotaModel) -> list[Penalty]:
     """Hard: at most ``max_shifts`` shifts over the horizon."""
     for p in m.problem.people:
         if p.limits.max_shifts is not None:
-            _bound(m, "max_shifts", p, sum(v for _, v in m.shifts_of(p.id)), None, p.limits.max_shifts)
+            _bound(m, "max_shifts", p, _count(m.shifts_of(p.id)), None, p.limits.max_shifts)
     return []
 
 
@@ -33,7 +33,7 @@ def add_min_shifts(m: RotaModel) -> list[Penalty]:
     """Hard: at least ``min_shifts`` shifts over the horizon."""
     for p in m.problem.people:
         if p.limits.min_shifts:
-            _bound(m, "min_shifts", p, sum(v for _, v in m.shifts_of(p.id)), p.limits.min_shifts, None)
+            _bound(m, "min_shifts", p, _count(m.shifts_of(p.id)), p.limits.min_shifts, None)
     return []
 
 
@@ -41,9 +41,9 @@ def add_max_shifts_per_type(m: RotaModel) -> list[Penalty]:
     """Hard: for each listed shift type, at most its limit of shifts of that type."""
     for p in m.problem.people:
         for type_id, limit in p.limits.max_shifts_per_type.items():
-            options = [v for s, v in m.shifts_of(p.id) if s.type == type_id]
+            options = m.shifts_of_type(p.id, type_id)
             if len(options) > limit:
-                _bound(m, "max_shifts_per_type", p, sum(options), None, limit)
+                _bound(m, "max_shifts_per_type", p, _count(options), None, limit)
     return []
 
 
@@ -55,13 +55,18 @@ def add_max_shifts_per_week(m: RotaModel) -> list[Penalty]:
             continue
         for options in _by_week(m, p).values():
             if len(options) > limit:
-                _bound(m, "max_shifts_per_week", p, sum(v for _, v in options), None, limit)
+                _bound(m, "max_shifts_per_week", p, _count(options), None, limit)
     return []
+
+
+def _count(options: list[tuple[Shift, cp_model.IntVar]]) -> cp_model.LinearExprT:
+    """The number of chosen options."""
+    return cp_model.LinearExpr.sum([v for _, v in options])
 
 
 def _minutes(options: list[tuple[Shift, cp_model.IntVar]]) -> cp_model.LinearExprT:
     """The working minutes of the chosen options."""
-    return sum(s.duration * v for s, v in options)
+    return cp_model.LinearExpr.weighted_sum([v for _, v in options], [s.duration for s, _ in options])
 
 
 def add_max_minutes(m: RotaModel) -> list[Penalty]:
