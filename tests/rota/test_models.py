@@ -8,7 +8,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -130,3 +130,13 @@ def test_times_of_day_round_trip(session: Session) -> None:
     row = session.scalars(select(WeeklyAvailability)).one()
 
     assert (row.weekday, row.start_time, row.end_time) == (2, time(8, 30), time(12))
+
+
+@pytest.mark.postgres
+def test_postgres_stores_datetimes_as_timestamptz(engine: Engine) -> None:
+    query = text(
+        "SELECT data_type FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_name = 'leaves' AND column_name = 'start_at'"
+    )
+    with engine.connect() as connection:
+        assert connection.scalar(query) == "timestamp with time zone"
