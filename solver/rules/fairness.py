@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from ortools.sat.python import cp_model
 
-from solver.instance import Person, Shift
+from solver.instance import Organisation, Person, Shift
 from solver.variables import Penalty, RotaModel
 
 
@@ -23,8 +23,46 @@ def _hours_off(
     return hours
 
 
+def _hours_from_target(
+    m: RotaModel,
+    name: str,
+    hours: cp_model.LinearExprT,
+    span: int,
+    total: cp_model.IntVar,
+    share: int,
+    of: int,
+) -> cp_model.IntVar:
+    """An integer equal to ceil(|hours - share * total / of|), with small coefficients only.
+
+    For an integer ``hours`` and a rational target q, ceil(|hours - q|) is the larger of
+    hours - floor(q) and ceil(q) - hours; floor(q) and ceil(q) are integers defined by two
+    rows each.  ``span`` bounds |hours| and |share * total / of|.
+    """
+    low = m.cp.new_int_var(-span - 1, span + 1, f"{name}_target_floor")
+    high = m.cp.new_int_var(-span - 1, span + 1, f"{name}_target_ceil")
+    m.cp.add(of * low <= share * total)
+    m.cp.add(of * low >= share * total - (of - 1))
+    m.cp.add(of * high >= share * total)
+    m.cp.add(of * high <= share * total + (of - 1))
+    off = m.cp.new_int_var(0, 2 * span + 2, name)
+    m.cp.add_max_equality(off, [hours - low, high - hours])
+    return off
+
+
+def _whole_hours(m: RotaModel, people: list[Person], carried: int = 0) -> bool:
+    """True if every minute count involved is a whole number of hours (the common case)."""
+    return carried % 60 == 0 and all(s.duration % 60 == 0 for p in people for s, _ in m.shifts_of(p.id))
+
+
+def _hours_of(m: RotaModel, person: Person) -> cp_model.LinearExprT:
+    """A person's working hours, for shifts of whole hours."""
+    options = m.shifts_of(person.id)
+    return cp_model.LinearExpr.weighted_sum([v for _, v in options], [s.duration // 60 for s, _ in options])
+
+
 def _minutes_of(m: RotaModel, person: Person) -> cp_model.LinearExprT:
-    return sum(s.duration * v for s, v in m.shifts_of(person.id))
+    options = m.shifts_of(person.id)
+    return cp_model.LinearExpr.weighted_sum([v for _, v in options], [s.duration for s, _ in options])
 
 
 def _max_minutes(m: RotaModel, person: Person) -> int:
@@ -42,6 +80,26 @@ def add_fairness(m: RotaModel) -> list[Penalty]:
         return []
     shares = sum(p.fair_share for p in people)
     top = sum(_max_minutes(m, p) for p in people)
+    if _whole_hours(m, people):
+        # ceil(|minutes * S - share * T| / (60 S)) = ceil(|hours - share * T_hours / S|): no huge products.
+        total_hours = m.cp.new_int_var(0, top // 60, "fairness_total_hours")
+        m.cp.add(total_hours == sum(_hours_of(m, p) for p in people))
+        return [
+            Penalty(
+                "fairness",
+                _hours_from_target(
+                    m,
+                    f"unfair_hours(person={p.id})",
+                    _hours_of(m, p),
+                    top // 60,
+                    total_hours,
+                    p.fair_share,
+                    shares,
+                ),
+                weight,
+            )
+            for p in people
+        ]
     total = m.cp.new_int_var(0, top, "fairness_total_minutes")
     m.cp.add(total == sum(_minutes_of(m, p) for p in people))
     penalties = []
@@ -64,6 +122,8 @@ def add_org_share(m: RotaModel) -> list[Penalty]:
     members = {o.id: [p for p in m.problem.people if p.org == o.id] for o in orgs}
     org_minutes = {o.id: sum(_minutes_of(m, p) for p in members[o.id]) + o.carried_minutes for o in orgs}
     top = sum(abs(o.carried_minutes) + sum(_max_minutes(m, p) for p in members[o.id]) for o in orgs)
+    if all(_whole_hours(m, members[o.id], o.carried_minutes) for o in orgs):
+        return _org_share_in_hours(m, orgs, members, top // 60, weight)
     total = m.cp.new_int_var(-top, top, "org_total_minutes")
     m.cp.add(total == sum(org_minutes.values()))
     penalties = []
@@ -72,6 +132,25 @@ def add_org_share(m: RotaModel) -> list[Penalty]:
         hours = _hours_off(m, f"quota_hours_off(org={o.id})", scaled, 60000, 2000 * top)
         penalties.append(Penalty("org_share", hours, weight))
     return penalties
+
+
+def _org_share_in_hours(
+    m: RotaModel, orgs: list[Organisation], members: dict[str, list[Person]], span: int, weight: int
+) -> list[Penalty]:
+    """org_share when all minutes are whole hours: ceil(|M(o) - quota * T / 1000|) in hours."""
+    org_hours = {o.id: sum(_hours_of(m, p) for p in members[o.id]) + o.carried_minutes // 60 for o in orgs}
+    total = m.cp.new_int_var(-span, span, "org_total_hours")
+    m.cp.add(total == sum(org_hours.values()))
+    return [
+        Penalty(
+            "org_share",
+            _hours_from_target(
+                m, f"quota_hours_off(org={o.id})", org_hours[o.id], span, total, o.quota_permille, 1000
+            ),
+            weight,
+        )
+        for o in orgs
+    ]
 
 
 def add_weekend_fairness(m: RotaModel) -> list[Penalty]:
