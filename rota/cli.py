@@ -37,6 +37,8 @@ from rota.errors import (
     SolverTimeout,
     StateConflict,
 )
+from rota.feeds_cli import feed_url
+from rota.importers.commands import export_group, import_group
 from rota.models import Station
 from rota.services.problem import build_problem, save_plan
 from rota.services.rotas import publish as publish_rotas
@@ -374,6 +376,11 @@ def _write_json(path: Path, data: object) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+main.add_command(import_group)
+main.add_command(export_group)
+main.add_command(feed_url)
 
 
 if __name__ == "__main__":  # pragma: no cover

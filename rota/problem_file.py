@@ -685,6 +685,9 @@ def _check_visit(visit: JsonObject, where: str, check: _Checker) -> None:
     check.convert(_Clock.minute, visit.get("start"), f"{where}.start")
     if "start" in visit and visit.get("person") is None:
         check.add(f"{where}.start", "a pinned start needs a pinned person")
+    check.convert(_Clock.minute, visit.get("published_start"), f"{where}.published_start")
+    if "published_start" in visit and visit.get("published_person") is None:
+        check.add(f"{where}.published_start", "a published start needs a published person")
 
 
 # --- building a Problem from a valid file -----------------------------------------------------------
@@ -827,6 +830,10 @@ def _visit(item: JsonObject, clock: _Clock) -> Visit:
         unserved_weight=item.get("unserved_weight", 5000),
         person=item.get("person"),
         start=None if start is None else clock.minute(start),
+        published_person=item.get("published_person"),
+        published_start=None
+        if item.get("published_start") is None
+        else clock.minute(item["published_start"]),
     )
 
 
@@ -955,7 +962,8 @@ def _dump_visit(visit: Visit, clock: _Clock) -> JsonObject:
         "duration": visit.duration,
         "windows": windows,
     }
-    return head | _compact(visit, {"previous_butlers": list, "start": clock.datetime_text})
+    convert = {"previous_butlers": list, "start": clock.datetime_text, "published_start": clock.datetime_text}
+    return head | _compact(visit, convert)
 
 
 def _dump_previous(previous: PreviousPlan | None) -> JsonObject | None:

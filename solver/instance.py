@@ -212,8 +212,10 @@ class Visit:
     language: str | None = None
     previous_butlers: tuple[str, ...] = ()  # who visited this elder before, most recent first
     unserved_weight: int = 5000  # cost of leaving the visit unserved (scaled up by urgency)
-    person: str | None = None  # pinned butler (e.g. dispatched now), or the published choice
+    person: str | None = None  # pinned butler (e.g. dispatched now, or already under way)
     start: int | None = None  # pinned start, with ``person``
+    published_person: str | None = None  # the butler of the published plan, kept if possible
+    published_start: int | None = None
 
 
 @dataclass(frozen=True)
@@ -229,6 +231,7 @@ class Weights:
     visit_continuity: int = 30  # per visit not served by a butler who visited the elder before
     visit_language: int = 20  # per visit served in a language the butler does not speak
     visit_lateness_per_hour: int = 10  # per hour an urgent visit starts after its earliest start
+    visit_stability: int = 40  # per published visit given to another butler or moved in time
 
 
 @dataclass(frozen=True)

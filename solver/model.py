@@ -50,6 +50,7 @@ from solver.rules.visits import (
     add_visit_lateness,
     add_visit_limits,
     add_visit_no_overlap,
+    add_visit_stability,
     add_visit_travel,
     add_visit_unserved,
 )
@@ -97,6 +98,7 @@ SOFT_RULES: tuple[RuleFunction, ...] = (
     add_visit_continuity,
     add_visit_language,
     add_visit_lateness,
+    add_visit_stability,
 )
 
 

@@ -68,6 +68,7 @@ SOFT_RULES = (
     "visit_continuity",
     "visit_language",
     "visit_lateness",
+    "visit_stability",
 )
 NO_HISTORY = History()
 

@@ -206,9 +206,21 @@ def visit_scores(problem: Problem, served: dict[str, tuple[str, int]]) -> dict[s
         "visit_continuity": [0, 0],
         "visit_language": [0, 0],
         "visit_lateness": [0, 0],
+        "visit_stability": [0, 0],
     }
     for v in problem.visits:
         got = served.get(v.id)
+        if (
+            v.published_person is not None
+            and w.visit_stability > 0
+            and (
+                got is None
+                or got[0] != v.published_person
+                or (v.published_start is not None and got[1] != v.published_start)
+            )
+        ):
+            scores["visit_stability"][0] += 1
+            scores["visit_stability"][1] += w.visit_stability
         if got is None:
             scores["visit_unserved"][0] += 1
             scores["visit_unserved"][1] += v.unserved_weight * FACTORS[max(0, min(v.urgency, 2))]

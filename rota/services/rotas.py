@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from rota.domain import RotaStatus, iso_week_label
 from rota.errors import InfeasibleRota, NotFound, SolverTimeout, StateConflict
+from rota.feeds import sync_published_events
 from rota.models import Assignment, Rota, Station
 from solver.result import FEASIBLE, INFEASIBLE, OPTIMAL, SolveResult
 
@@ -157,6 +158,7 @@ def _publish_one(session: Session, draft: Rota, now: datetime) -> None:
     draft.status = RotaStatus.PUBLISHED
     draft.published_at = now
     session.flush()
+    sync_published_events(session, draft.station_id, draft.week_start, now)
 
 
 def explanation_json(

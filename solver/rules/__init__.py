@@ -62,6 +62,9 @@ _ALL = (
     RuleInfo("visit_continuity", "上门服务连续性", "Same butler for the same elder", False, "次", "visits"),
     RuleInfo("visit_language", "语言匹配", "Language match on visits", False, "次", "visits"),
     RuleInfo("visit_lateness", "紧急上门及时性", "Urgent visits served early", False, "小时", "hours late"),
+    RuleInfo(
+        "visit_stability", "保持已发布的上门安排", "Keep published visits", False, "次", "visits changed"
+    ),
 )
 
 RULES = MappingProxyType({r.id: r for r in _ALL})

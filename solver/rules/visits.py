@@ -259,3 +259,31 @@ def add_visit_lateness(m: RotaModel) -> list[Penalty]:
         m.cp.add(hours == 0).only_enforce_if(is_served.Not())
         penalties.append(Penalty("visit_lateness", hours, weight * v.urgency))
     return penalties
+
+
+def add_visit_stability(m: RotaModel) -> list[Penalty]:
+    """Soft: a re-plan keeps each published visit with its butler at its time.
+
+    Penalty unit: one published visit that changes butler, start, or is dropped.
+    """
+    weight = m.problem.weights.visit_stability
+    penalties = []
+    for v in m.problem.visits:
+        if v.published_person is None or weight <= 0:
+            continue
+        kept = m.cp.new_bool_var(f"visit_kept(visit={v.id})")
+        same = m.visit_by.get((v.id, v.published_person))
+        if same is None:
+            m.cp.add(kept == 0)
+        else:
+            m.cp.add_implication(kept, same)
+            if v.published_start is not None:
+                moved = m.cp.new_bool_var(f"visit_moved(visit={v.id})")
+                m.cp.add(m.visit_start[v.id] == v.published_start).only_enforce_if(moved.Not())
+                m.cp.add(m.visit_start[v.id] != v.published_start).only_enforce_if(moved)
+                m.cp.add_bool_or([kept, moved, same.Not()])
+                m.cp.add_implication(kept, moved.Not())
+            else:
+                m.cp.add_bool_or([kept, same.Not()])
+        penalties.append(Penalty("visit_stability", 1 - kept, weight))
+    return penalties

@@ -195,7 +195,7 @@ def problems(draw: st.DrawFn) -> Problem:
         shifts=slots,
         requests=requests,
         previous=previous,
-        weights=Weights(*(draw(st.integers(0, 9)) for _ in range(9))),
+        weights=Weights(*(draw(st.integers(0, 9)) for _ in range(10))),
     )
 
 

@@ -14,7 +14,13 @@ def butler(pid: str, *skills: str, **kw: object):  # type: ignore[no-untyped-def
 
 
 def visit(vid: str, start: int = 9 * H, end: int = 12 * H, **kw: object) -> Visit:
-    fields = {"service": "repair", "skill": "fix", "compound": "c1", "duration": 60, "windows": ((start, end),)}
+    fields = {
+        "service": "repair",
+        "skill": "fix",
+        "compound": "c1",
+        "duration": 60,
+        "windows": ((start, end),),
+    }
     fields.update(kw)
     return Visit(id=vid, **fields)  # type: ignore[arg-type]
 
@@ -84,7 +90,9 @@ def test_visit_continuity_prefers_previous_butler() -> None:
 def test_visit_language_match() -> None:
     weights = replace(NO_FAIRNESS, visit_language=20)
     mandarin = replace(butler("m", "fix"), languages=("cmn",))
-    result = run(visits_problem([butler("b", "fix"), mandarin], [visit("v1", language="cmn")], weights=weights))
+    result = run(
+        visits_problem([butler("b", "fix"), mandarin], [visit("v1", language="cmn")], weights=weights)
+    )
     assert outcome(result, "v1").person == "m"
 
 
@@ -97,8 +105,9 @@ def test_visit_language_penalty_when_nobody_speaks_it() -> None:
 def test_urgent_visit_starts_early() -> None:
     weights = replace(NO_FAIRNESS, visit_lateness_per_hour=10)
     duty = day_shift(0, start=8 * H, length=2 * H, under=100000)  # busy until 10:00
-    result = run(visits_problem([butler("b", "fix")], [visit("v1", 8 * H, 14 * H, urgency=2)], [duty],
-                                weights=weights))
+    result = run(
+        visits_problem([butler("b", "fix")], [visit("v1", 8 * H, 14 * H, urgency=2)], [duty], weights=weights)
+    )
     assert outcome(result, "v1").start == 10 * H
     assert score(result, "visit_lateness") == (2, 40)  # two started hours late, urgency 2
 
@@ -114,3 +123,20 @@ def test_visit_minutes_count_towards_weekly_limit() -> None:
     tight = butler("b", "fix", max_minutes_per_week=4 * H + 30)
     result = run(visits_problem([tight], [visit("v1")], [duty]))
     assert outcome(result, "v1").person is None
+
+
+def test_visit_stability_keeps_published_butler_and_start() -> None:
+    weights = replace(NO_FAIRNESS, visit_stability=40)
+    v = visit("v1", published_person="c", published_start=10 * H)
+    result = run(visits_problem([butler("b", "fix"), butler("c", "fix")], [v], weights=weights))
+    assert (outcome(result, "v1").person, outcome(result, "v1").start) == ("c", 10 * H)
+    assert score(result, "visit_stability") == (0, 0)
+
+
+def test_visit_stability_counts_a_forced_change() -> None:
+    weights = replace(NO_FAIRNESS, visit_stability=40)
+    away = replace(butler("c", "fix"), unavailable=(Unavailability(0, 1440, "leave"),))
+    v = visit("v1", published_person="c", published_start=10 * H)
+    result = run(visits_problem([butler("b", "fix"), away], [v], weights=weights))
+    assert outcome(result, "v1").person == "b"
+    assert score(result, "visit_stability") == (1, 40)
