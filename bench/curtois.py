@@ -18,8 +18,9 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -96,7 +97,7 @@ def run_one(path: Path, number: int, seed: int, params: SolveParams, out_dir: Pa
     """Import, round-trip through the problem file, solve, write and independently check the roster."""
     problem = load_problem(json.loads(json.dumps(dump_problem(to_problem(parse_file(path))))))
     tracker = BestTracker(time.monotonic)
-    result = solve(problem, SolveParams(**{**asdict(params), "seed": seed}), on_progress=tracker)
+    result = solve(problem, replace(params, seed=seed), on_progress=tracker)
     if result.status not in (OPTIMAL, FEASIBLE) or result.objective is None:
         return Run(number, seed, result.status, None, result.bound, result.wall_time, None, "no roster")
     roster = out_dir / f"{path.stem}.seed{seed}.roster.txt"
@@ -169,6 +170,20 @@ def markdown_table(rows: Sequence[Sequence[str]], seeds: int) -> str:
     return "\n".join(lines)
 
 
+def solve_params(time_limit: float, workers: int, settings: Sequence[str]) -> SolveParams:
+    """SolveParams from the options plus `name=value` overrides (e.g. own_lns=true)."""
+    params = SolveParams(time_limit=time_limit, workers=workers, explain_conflicts=False)
+    defaults = {f.name: getattr(params, f.name) for f in fields(params)}
+    changes: dict[str, Any] = {}
+    for setting in settings:
+        name, _, text = setting.partition("=")
+        if name not in defaults:
+            raise click.BadParameter(f"unknown solve parameter {name!r}", param_hint="--param")
+        kind = type(defaults[name])
+        changes[name] = text.lower() in ("1", "true", "yes") if kind is bool else kind(text)
+    return replace(params, **changes)
+
+
 def data_dir(option: Path | None) -> Path:
     """--data, else $ROTA_CURTOIS_DIR, else ../shared/benchmarks/curtois beside the repo."""
     if option is not None:
@@ -188,6 +203,7 @@ def data_dir(option: Path | None) -> Path:
 @click.option(
     "--out", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT, show_default=True
 )
+@click.option("--param", "settings", multiple=True, help="Solve parameter override, e.g. own_lns=true.")
 @click.option(
     "--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write every run here."
 )
@@ -198,13 +214,15 @@ def main(
     seeds: str,
     data: Path | None,
     out: Path,
+    settings: tuple[str, ...],
     json_path: Path | None,
 ) -> None:
     """Run the Curtois benchmark and print the summary table."""
     folder = data_dir(data)
     best = read_best_known(folder / "best_known.csv")
     seed_list = parse_numbers(seeds)
-    params = SolveParams(time_limit=time_limit, workers=workers, explain_conflicts=False)
+    params = solve_params(time_limit, workers, settings)
+    click.echo(f"# {params}", err=True)
     out.mkdir(parents=True, exist_ok=True)
     runs: list[Run] = []
     for number in parse_numbers(instances):
