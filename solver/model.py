@@ -386,7 +386,9 @@ def _result(
     """Read the assignment and score breakdown out of the solver (``proven``: a better-known bound)."""
     chosen = tuple(sorted(pair for pair, var in built.rota.x.items() if solver.boolean_value(var)))
     amounts = [(p.rule, int(solver.value(p.amount)), p.weight) for p in built.penalties]
-    objective = round(solver.objective_value)
+    # The objective is recomputed from the penalty terms: a solver that worked on a neighbourhood
+    # (LNS) reports its sub-model's objective, the terms are what the rota really costs.
+    objective = sum(amount * weight for _, amount, weight in amounts)
     bound = objective if status == cp_model.OPTIMAL else math.ceil(solver.best_objective_bound - 1e-6)
     if proven is not None and status != cp_model.OPTIMAL:
         bound = proven  # the solver may have solved a sub-rota: its own bound is not global
