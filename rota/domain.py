@@ -70,8 +70,10 @@ class VisitStatus(enum.StrEnum):
 
     REQUESTED = "requested"
     SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
     DONE = "done"
     CANCELLED = "cancelled"
+    COULD_NOT_SERVE = "could_not_serve"
 
 
 class Urgency(enum.StrEnum):
