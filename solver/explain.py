@@ -182,8 +182,8 @@ def holes(problem: Problem, assignments: tuple[tuple[str, str], ...]) -> tuple[H
     """Every need left short, with its reason; and every surplus, for the record."""
     plans = {p: [problem.shifts_by_id[s] for s in ss] for p, ss in _by_person(assignments).items()}
     staffed: dict[str, list[Person]] = defaultdict(list)
-    for person, shift in assignments:
-        staffed[shift].append(problem.people_by_id[person])
+    for person_id, shift_id in assignments:
+        staffed[shift_id].append(problem.people_by_id[person_id])
     found = []
     for shift in problem.shifts:
         for k, need in enumerate(shift.needs):

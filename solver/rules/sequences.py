@@ -7,6 +7,8 @@ forbid every too-short enclosed run with one clause each (the standard strong en
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
+from typing import cast
 
 from ortools.sat.python import cp_model
 
@@ -21,7 +23,7 @@ def add_max_consecutive_days(m: RotaModel) -> list[Penalty]:
     for p in m.problem.people:
         limit = p.limits.max_consecutive_days
         if limit is not None:
-            _max_run(m, "max_consecutive_days", p, limit, lambda d, p=p: m.works(p, d), _worked_before(p))
+            _max_run(m, "max_consecutive_days", p, limit, partial(m.works, p), _worked_before(p))
     return []
 
 
@@ -30,9 +32,19 @@ def add_max_consecutive_by_type(m: RotaModel) -> list[Penalty]:
     for p in m.problem.people:
         for type_id, limit in p.limits.max_consecutive_by_type.items():
             # History does not say how long the last run of this type was, so it is not counted.
-            works = lambda d, p=p, t=type_id: m.works_type(p, d, t)  # noqa: E731 - bound per loop
+            works: DayLiteral = partial(_works_type, m, p, type_id)
             _max_run(m, "max_consecutive_by_type", p, limit, works, 0)
     return []
+
+
+def _works_type(m: RotaModel, p: Person, type_id: str, day: int) -> cp_model.IntVar | int:
+    """The person works a shift of the type on the day."""
+    return m.works_type(p, day, type_id)
+
+
+def _off(m: RotaModel, p: Person, day: int) -> cp_model.IntVar | int:
+    """The person has the day off."""
+    return _negate(m.works(p, day))
 
 
 def _worked_before(p: Person) -> int:
@@ -60,7 +72,7 @@ def add_min_consecutive_days(m: RotaModel) -> list[Penalty]:
         if limit and limit > 1:
             h = p.history
             lead = _lead(h.consecutive_days_off if h else 0, h.consecutive_days_worked if h else 0)
-            _min_run(m, "min_consecutive_days", p, limit, lambda d, p=p: m.works(p, d), lead)
+            _min_run(m, "min_consecutive_days", p, limit, partial(m.works, p), lead)
     return []
 
 
@@ -71,7 +83,7 @@ def add_min_consecutive_days_off(m: RotaModel) -> list[Penalty]:
         if limit and limit > 1:
             h = p.history
             lead = _lead(h.consecutive_days_worked if h else 0, h.consecutive_days_off if h else 0)
-            _min_run(m, "min_consecutive_days_off", p, limit, lambda d, p=p: _negate(m.works(p, d)), lead)
+            _min_run(m, "min_consecutive_days_off", p, limit, partial(_off, m, p), lead)
     return []
 
 
@@ -84,7 +96,9 @@ def _lead(opposite_before: int, same_before: int) -> int | None:
 
 def _negate(lit: cp_model.IntVar | int) -> cp_model.IntVar | int:
     """The negation of a literal or constant."""
-    return 1 - lit if isinstance(lit, int) else lit.Not()
+    if isinstance(lit, int):
+        return 1 - lit
+    return cast(cp_model.IntVar, lit.Not())  # a negated literal is used wherever a literal is
 
 
 def _min_run(m: RotaModel, rule: str, p: Person, limit: int, on: DayLiteral, lead: int | None) -> None:
