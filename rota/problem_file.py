@@ -962,7 +962,11 @@ def _dump_visit(visit: Visit, clock: _Clock) -> JsonObject:
         "duration": visit.duration,
         "windows": windows,
     }
-    convert = {"previous_butlers": list, "start": clock.datetime_text, "published_start": clock.datetime_text}
+    convert: dict[str, Callable[[Any], Any]] = {
+        "previous_butlers": list,
+        "start": clock.datetime_text,
+        "published_start": clock.datetime_text,
+    }
     return head | _compact(visit, convert)
 
 
