@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -21,11 +21,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from rota.domain import DAYS_PER_WEEK, MINUTES_PER_DAY, RotaStatus, WeekClock, iso_week_label, require_monday
 from rota.errors import FieldError, InvalidInput, NotFound
-from rota.models import Person, Rota, Shift, ShiftBan, ShiftTemplate, Station, person_stations
+from rota.models import Person, Rota, Shift, ShiftBan, ShiftTemplate, Station, VisitRequest, person_stations
 from rota.services import history as past
+from rota.services import visits as home_visits
 from rota.services.availability import availability_gaps, leave_intervals, overlaps
 from rota.services.rotas import RotaMark, current_rota, explanation_json, mark, rota_with_status, save_draft
 from rota.services.stations import find_stations
+from rota.visits import SERVICE_MINUTES
 from solver import instance as si
 from solver.result import SolveResult
 
@@ -47,6 +49,10 @@ class PlanContext:
     type_names: Mapping[str, tuple[str, str]]  # shift type -> (zh, en)
     pinned: frozenset[tuple[str, str]]  # (person, shift) kept pinned in the saved draft
     marks: Mapping[int, RotaMark]
+    timezone: str = "Asia/Shanghai"
+    visits: Mapping[str, int] = field(default_factory=dict)  # problem visit id -> VisitRequest.id
+    visit_station: Mapping[str, int] = field(default_factory=dict)  # problem visit id -> station id
+    visit_minutes: Mapping[str, int] = field(default_factory=dict)  # problem visit id -> duration
 
 
 def person_key(person_id: int) -> str:
@@ -80,7 +86,7 @@ def save_plan(session: Session, context: PlanContext, result: SolveResult, *, no
         pinned = (person, shift) in context.pinned
         rows[context.shift_station[shift]].append((context.shifts[shift], context.people[person], pinned))
     explanations = {station_id: _station_explanation(context, result, station_id) for station_id in rows}
-    return save_draft(
+    rotas = save_draft(
         session,
         week_start=context.week_start,
         marks=context.marks,
@@ -89,6 +95,17 @@ def save_plan(session: Session, context: PlanContext, result: SolveResult, *, no
         explanations=explanations,
         now=now,
     )
+    home_visits.save_visit_plans(
+        session,
+        {rota.station_id: rota for rota in rotas},
+        result.visits,
+        visit_station=context.visit_station,
+        visits=context.visits,
+        people=context.people,
+        clock=WeekClock(context.week_start, ZoneInfo(context.timezone)),
+        durations=context.visit_minutes,
+    )
+    return rotas
 
 
 def _station_explanation(context: PlanContext, result: SolveResult, station_id: int) -> dict[str, object]:
@@ -155,6 +172,7 @@ class _Builder:
         shifts = tuple(self._shift(s) for s in self.shifts)
         people = tuple(self._person(p, shifts, {t.id for t in types}) for p in self.people)
         pins = self._pins()
+        compounds, travel = home_visits.problem_compounds(self.stations)
         problem = si.Problem(
             name=self._name(),
             start_date=self.clock.week_start.isoformat(),
@@ -171,8 +189,21 @@ class _Builder:
             requests=tuple(r for p in self.people for r in self._requests(p, {t.id for t in types})),
             pins=pins,
             previous=self._previous(),
+            compounds=compounds,
+            travel=travel,
+            visits=self._visits(),
         )
         return problem, self._context(types, pins)
+
+    @cached_property
+    def requests(self) -> list[VisitRequest]:
+        """The week's live visit requests of the planned stations."""
+        return home_visits.week_requests(self.session, self.station_ids, self.clock, DAYS_PER_WEEK)
+
+    def _visits(self) -> tuple[si.Visit, ...]:
+        """The week's visit requests, with continuity, the published plan and dispatches."""
+        keys = {p.id: person_key(p.id) for p in self.people}
+        return home_visits.problem_visits(self.session, self.requests, self.clock, keys)
 
     def _name(self) -> str:
         """A name saying which week and where."""
@@ -386,6 +417,12 @@ class _Builder:
             type_names={t.id: names[t.id] for t in types},
             pinned=frozenset((p.person, p.shift) for p in pins if p.assigned),
             marks={s.id: mark(self.session, s.id, week) for s in self.stations},
+            timezone=self.clock.zone.key,
+            visits={home_visits.visit_key(r.id): r.id for r in self.requests},
+            visit_station={home_visits.visit_key(r.id): r.station_id for r in self.requests},
+            visit_minutes={
+                home_visits.visit_key(r.id): SERVICE_MINUTES[r.service_type] for r in self.requests
+            },
         )
 
 
