@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 DEFAULT_DATABASE_URL = "sqlite:///rota.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Modules that declare tables on ``rota.models.Base``; the migrations cover all of them.
-MODEL_MODULES = ("rota.models", "rota.accounts", "rota.feeds", "rota.visits")
+MODEL_MODULES = ("rota.models", "rota.accounts", "rota.feeds", "rota.visits", "rota.selfservice")
 
 
 def database_url(environ: Mapping[str, str] | None = None) -> str:
