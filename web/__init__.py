@@ -76,10 +76,10 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     """One blueprint per area; the calendar feeds when that module is installed."""
-    from web.views import api, home, planning, staff
+    from web.views import api, exports, home, manage, planning, staff
     from web.views import auth as auth_views
 
-    for module in (home, auth_views, planning, staff, api):
+    for module in (home, auth_views, planning, staff, api, manage, exports):
         app.register_blueprint(module.bp)
     # The API checks CSRF itself: only for cookie-authenticated calls (see web.views.api).
     app.extensions["rota_csrf"].exempt(api.bp)

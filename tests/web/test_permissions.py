@@ -48,6 +48,21 @@ ROUTES = [
     ("api.remove", "DELETE", f"/api/v1/assignments/{A}", {C}),
     ("api.add", "POST", f"/api/v1/stations/{W.replace('/', '/weeks/')}/assignments", {C}),
     ("api.my_shifts", "GET", "/api/v1/me/shifts", {S}),
+    ("manage.start", "GET", "/manage/", {C}),
+    ("manage.station", "GET", "/manage/S01", {C}),
+    ("manage.org", "GET", "/manage/S01/orgs/1", {C}),
+    ("manage.person", "POST", "/manage/S01/people/new", {C}),
+    ("manage.add_availability", "POST", "/manage/S01/people/1/availability", {C}),
+    ("manage.remove_availability", "POST", "/manage/S01/people/1/availability/1/delete", {C}),
+    ("manage.add_leave", "POST", "/manage/S01/people/1/leave", {C}),
+    ("manage.remove_leave", "POST", "/manage/S01/people/1/leave/1/delete", {C}),
+    ("manage.template", "GET", "/manage/S01/templates/new", {C}),
+    ("manage.compound", "POST", "/manage/S01/compounds/1", {C}),
+    ("manage.travel", "POST", "/manage/S01/travel", {C}),
+    ("manage.import_people", "POST", "/manage/S01/import", {C}),
+    ("manage.confirm_import", "POST", "/manage/S01/import/confirm", {C}),
+    ("exports.week", "GET", f"/rota/{W}/export.xlsx", {C}),
+    ("exports.month", "GET", "/rota/S01/month/2026-12/export.csv", {C}),
 ]
 
 
