@@ -360,13 +360,13 @@ def transition(
     if note:
         state.note = note[:500]
     if to in (VisitStatus.CANCELLED, VisitStatus.COULD_NOT_SERVE, VisitStatus.DONE):
-        _release(session, state)
+        release(session, state)
     log_event(session, visit, to, now=now, note=note)
     session.flush()
     return state
 
 
-def _release(session: Session, state: VisitState) -> None:
+def release(session: Session, state: VisitState) -> None:
     """Free a finished or cancelled visit's booking lock."""
     for slot in session.scalars(select(BookingSlot).where(BookingSlot.visit_id == state.visit_id)):
         session.delete(slot)
