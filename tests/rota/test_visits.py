@@ -117,7 +117,8 @@ def test_the_weeks_requests_enter_the_problem_with_skill_windows_and_compounds(
     problem, context = build_problem(session, week_start=WEEK)
 
     assert len(problem.visits) == 40
-    assert {v.skill for v in problem.visits} <= {"appliance_repair", "health_consult", "cleaning", "first_aid"}
+    skills = {"appliance_repair", "health_consult", "cleaning", "first_aid"}
+    assert {v.skill for v in problem.visits} <= skills
     assert all(0 <= v.windows[0][0] < 7 * 1440 for v in problem.visits)
     assert {v.compound for v in problem.visits} <= {c.id for c in problem.compounds}
     assert problem.travel
@@ -132,7 +133,9 @@ def _served_result(problem_visits: list[str], person: str) -> SolveResult:
     return SolveResult(OPTIMAL, 0, 0, 0.1, visits=tuple(outcomes))
 
 
-def test_a_draft_stores_every_visit_and_publishing_makes_them_live(session: Session, station: Station) -> None:
+def test_a_draft_stores_every_visit_and_publishing_makes_them_live(
+    session: Session, station: Station
+) -> None:
     problem, context = build_problem(session, week_start=WEEK)
     person = next(iter(context.people))
     save_plan(session, context, _served_result([v.id for v in problem.visits], person), now=NOW)
@@ -294,8 +297,10 @@ def test_the_lifecycle_stamps_times_and_keeps_the_note(session: Session, station
     home.transition(session, state, VisitStatus.IN_PROGRESS, now=later)
     home.transition(session, state, VisitStatus.DONE, now=later + timedelta(hours=1), note="换了温控器")
 
-    assert (state.started_at, state.finished_at, state.note) == (later, later + timedelta(hours=1), "换了温控器")
-    steps = [e.status for e in session.scalars(select(VisitEvent).where(VisitEvent.visit_id == state.visit_id))]
+    assert (state.started_at, state.finished_at) == (later, later + timedelta(hours=1))
+    assert state.note == "换了温控器"
+    logged = session.scalars(select(VisitEvent).where(VisitEvent.visit_id == state.visit_id))
+    steps = [e.status for e in logged]
     assert steps == [VisitStatus.REQUESTED, VisitStatus.SCHEDULED, VisitStatus.IN_PROGRESS, VisitStatus.DONE]
     with pytest.raises(StateConflict):
         home.transition(session, state, VisitStatus.CANCELLED, now=later)
