@@ -76,11 +76,15 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     """One blueprint per area; the calendar feeds when that module is installed."""
-    from web.views import api, exports, home, manage, planning, staff
+    from web.views import api, exports, home, manage, planning, staff, visits
     from web.views import auth as auth_views
 
-    for module in (home, auth_views, planning, staff, api, manage, exports):
+    for module in (home, auth_views, planning, staff, api, manage, exports, visits):
         app.register_blueprint(module.bp)
+    from web.views import approvals, ledger
+
+    app.register_blueprint(approvals.bp)  # self-service: the coordinator's queue and activities
+    app.register_blueprint(ledger.bp)  # the monthly service ledger
     # The API checks CSRF itself: only for cookie-authenticated calls (see web.views.api).
     app.extensions["rota_csrf"].exempt(api.bp)
     if importlib.util.find_spec("web.views.feeds") is not None:

@@ -1,0 +1,310 @@
+"""Home visits on the web: phone intake, booking with real slots, cancel and move, the lifecycle.
+
+Pages for coordinators (intake, the station's visits), residents (book, their bookings) and staff
+(their visits, start/finish with a note), and the same operations as JSON under /api/v1/visits.
+The resident's full address and phone are shown only to coordinators and the assigned butler.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from rota.accounts import Role
+from rota.domain import DEFAULT_TIMEZONE, ServiceType, VisitStatus
+from rota.errors import FieldError, InvalidInput
+from rota.models import Station, VisitRequest
+from rota.services import booking
+from rota.services import visits as home
+from rota.visits import Resident, VisitState
+from web.auth import role_required
+from web.common import now
+from web.db import get_session, unit_of_work
+
+bp = Blueprint("visits", __name__)
+coordinators = role_required(Role.COORDINATOR)
+bookers = role_required(Role.COORDINATOR, Role.RESIDENT)
+anyone = role_required(Role.COORDINATOR, Role.RESIDENT, Role.STAFF)
+RESIDENT_FIELDS = ("name", "phone", "compound", "building", "flat", "language", "lives_alone")
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    """``when(moment)``: local "MM-DD HH:MM" in the station's zone."""
+    return {"when": when}
+
+
+def when(moment: datetime | None) -> str:
+    """An aware datetime as local month-day and time in the default zone (stations share it)."""
+    return "" if moment is None else moment.astimezone(ZoneInfo(DEFAULT_TIMEZONE)).strftime("%m-%d %H:%M")
+
+
+def local_iso(moment: datetime | None) -> str | None:
+    """An aware datetime as ISO text in the stations' zone."""
+    return None if moment is None else moment.astimezone(ZoneInfo(DEFAULT_TIMEZONE)).isoformat()
+
+
+def my_station() -> Station:
+    """The logged-in user's station (a staff member's is their own)."""
+    station = current_user.station or (current_user.person.station if current_user.person else None)
+    if station is None:
+        abort(404)
+    return station  # type: ignore[no-any-return]
+
+
+def form_data() -> dict[str, Any]:
+    """A form post as the services' input (windows from start_N/end_N pairs)."""
+    data: dict[str, Any] = {k: v for k, v in request.form.items()}
+    data["windows"] = [
+        {"start": request.form.get(f"start_{n}"), "end": request.form.get(f"end_{n}")}
+        for n in range(home.MAX_WINDOWS)
+        if request.form.get(f"start_{n}") or request.form.get(f"end_{n}")
+    ]
+    return data
+
+
+def json_data() -> dict[str, Any]:
+    """The JSON body, or InvalidInput if it is not an object."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput("expected a JSON object", [FieldError("$", "expected a JSON object")])
+    return body
+
+
+def visible_state(ref: str) -> VisitState:
+    """A visit the user may see: coordinators of its station, its butler, its resident."""
+    state = home.find_visit(get_session(), ref)
+    user = current_user
+    if user.role == Role.COORDINATOR and state.visit.station_id == my_station().id:
+        return state
+    if user.role == Role.STAFF and user.person_id is not None and state.person_id == user.person_id:
+        return state
+    if user.role == Role.RESIDENT and state.resident is not None and state.resident.user_id == user.id:
+        return state
+    abort(404)
+
+
+def visit_json(state: VisitState) -> dict[str, Any]:
+    """A visit as JSON; contact details only for coordinators and the assigned butler."""
+    visit = state.visit
+    data: dict[str, Any] = {
+        "reference": state.reference,
+        "status": visit.status.value,
+        "service_type": visit.service_type.value,
+        "urgency": visit.urgency.value,
+        "compound": visit.compound.name,
+        "person": state.person.name if state.person else None,
+        "start": local_iso(state.start_at),
+        "end": local_iso(state.end_at),
+        "reason": state.reason,
+        "note": state.note,
+    }
+    if home.may_see_contact(
+        state, coordinator=current_user.role == Role.COORDINATOR, person_id=current_user.person_id
+    ):
+        building = visit.building.name if visit.building else None
+        data |= {"resident": visit.resident_name, "phone": visit.resident_phone, "building": building}
+        data |= {"flat": visit.flat, "description": visit.description}
+    return data
+
+
+def resident_defaults(station: Station) -> dict[str, Any]:
+    """The logged-in resident's saved details, to fill the booking form."""
+    if current_user.role != Role.RESIDENT:
+        return {}
+    found = get_session().scalars(select(Resident).where(Resident.user_id == current_user.id)).first()
+    if found is None:
+        return {}
+    return {f: getattr(found, f + "_id", None) or getattr(found, f, None) for f in RESIDENT_FIELDS}
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+
+@bp.get("/visits")
+@coordinators
+def station_visits() -> str:
+    """The station's visits from today for a week, with their state."""
+    station = my_station()
+    today = now()
+    rows = get_session().scalars(
+        select(VisitRequest)
+        .where(
+            VisitRequest.station_id == station.id,
+            VisitRequest.window_end >= today - timedelta(days=1),
+            VisitRequest.window_start < today + timedelta(days=8),
+        )
+        .order_by(VisitRequest.window_start)
+    )
+    states = [home.state_of(get_session(), v) for v in rows]
+    get_session().commit()  # states made for requests from before booking existed
+    return render_template("visits/list.html", station=station, states=states)
+
+
+@bp.route("/visits/new", methods=["GET", "POST"])
+@coordinators
+def intake() -> Response | str:
+    """A coordinator records a request taken on the phone."""
+    station = my_station()
+    if request.method == "POST":
+        with unit_of_work() as session:
+            state = home.intake(session, station, form_data(), now=now())
+            reference = state.reference
+        flash(_("Request recorded: %(ref)s", ref=reference))
+        return redirect(url_for("visits.station_visits"), 303)
+    return render_template("visits/intake.html", station=station, services=list(ServiceType))
+
+
+@bp.route("/book", methods=["GET", "POST"])
+@bookers
+def book() -> Response | str:
+    """Pick a service and compound, see the slots a butler can really come, book one."""
+    station = my_station()
+    if request.method == "POST":
+        with unit_of_work() as session:
+            state = booking.book(session, station, dict(request.form), now=now(), user_id=_resident_user())
+            reference = state.reference
+        flash(_("Booked. Your reference is %(ref)s", ref=reference))
+        return redirect(url_for("visits.booked", ref=reference), 303)
+    service = request.args.get("service_type")
+    compound = request.args.get("compound", type=int)
+    slots = []
+    if service in {s.value for s in ServiceType} and compound is not None:
+        slots = booking.available_slots(get_session(), station, ServiceType(service), compound, now=now())
+    return render_template(
+        "visits/book.html",
+        station=station,
+        services=list(ServiceType),
+        service=service,
+        compound=compound,
+        slots=slots,
+        defaults=resident_defaults(station),
+    )
+
+
+def _resident_user() -> int | None:
+    """The resident's own account id when they book for themselves."""
+    return int(current_user.id) if current_user.role == Role.RESIDENT else None
+
+
+@bp.get("/visits/<ref>")
+@anyone
+def booked(ref: str) -> str:
+    """One visit: state, butler and time; contact details only for those who may see them."""
+    state = visible_state(ref)
+    return render_template("visits/detail.html", state=state, data=visit_json(state), statuses=VisitStatus)
+
+
+@bp.post("/visits/<ref>/cancel")
+@bookers
+def cancel(ref: str) -> Response:
+    """Cancel a visit."""
+    with unit_of_work() as session:
+        booking.cancel(session, visible_state(ref), now=now(), note=request.form.get("note") or None)
+    flash(_("Cancelled."))
+    return redirect(url_for("visits.booked", ref=ref), 303)
+
+
+@bp.post("/visits/<ref>/reschedule")
+@bookers
+def reschedule(ref: str) -> Response:
+    """Move a visit to another offered time."""
+    with unit_of_work() as session:
+        booking.reschedule(session, visible_state(ref), request.form.get("start"), now=now())
+    flash(_("Moved."))
+    return redirect(url_for("visits.booked", ref=ref), 303)
+
+
+@bp.post("/visits/<ref>/status")
+@role_required(Role.COORDINATOR, Role.STAFF)
+def set_status(ref: str) -> Response:
+    """Start, finish or give up a visit, with the butler's note."""
+    with unit_of_work() as session:
+        state = visible_state(ref)
+        to = VisitStatus(request.form.get("status", ""))
+        home.transition(session, state, to, now=now(), note=request.form.get("note") or None)
+    return redirect(url_for("visits.booked", ref=ref), 303)
+
+
+@bp.get("/me/visits")
+@role_required(Role.STAFF)
+def my_visits() -> str:
+    """The logged-in butler's visits from today on."""
+    person_id = current_user.person_id
+    start = now() - timedelta(hours=12)
+    states = home.staff_visits(get_session(), person_id, start) if person_id else []
+    return render_template("visits/mine.html", states=states)
+
+
+# --- JSON API ------------------------------------------------------------------------------------
+
+
+@bp.post("/api/v1/visits")
+@coordinators
+def api_intake() -> tuple[Response, int]:
+    """Phone intake as JSON."""
+    with unit_of_work() as session:
+        state = home.intake(session, my_station(), json_data(), now=now())
+        body = visit_json(state)
+    return jsonify(body), 201
+
+
+@bp.get("/api/v1/visits/slots")
+@bookers
+def api_slots() -> Response:
+    """Bookable slots for ?service_type=&compound= over the next week."""
+    errors: list[FieldError] = []
+    service = home.parse_service(request.args.get("service_type"), errors)
+    compound = request.args.get("compound", type=int)
+    if compound is None:
+        errors.append(FieldError("compound", "required"))
+    if errors or service is None or compound is None:
+        raise InvalidInput("bad slot query", errors)
+    slots = booking.available_slots(get_session(), my_station(), service, compound, now=now())
+    return jsonify(
+        [{"start": s.start.isoformat(), "end": s.end.isoformat(), "butlers": s.butlers} for s in slots]
+    )
+
+
+@bp.post("/api/v1/visits/bookings")
+@bookers
+def api_book() -> tuple[Response, int]:
+    """Book a slot; the booking reference comes back."""
+    with unit_of_work() as session:
+        state = booking.book(session, my_station(), json_data(), now=now(), user_id=_resident_user())
+        body = visit_json(state)
+    return jsonify(body), 201
+
+
+@bp.get("/api/v1/visits/<ref>")
+@anyone
+def api_visit(ref: str) -> Response:
+    """One visit as JSON."""
+    return jsonify(visit_json(visible_state(ref)))
+
+
+@bp.delete("/api/v1/visits/<ref>")
+@bookers
+def api_cancel(ref: str) -> Response:
+    """Cancel a booking."""
+    with unit_of_work() as session:
+        state = booking.cancel(session, visible_state(ref), now=now())
+        body = visit_json(state)
+    return jsonify(body)
+
+
+@bp.patch("/api/v1/visits/<ref>")
+@bookers
+def api_reschedule(ref: str) -> Response:
+    """Move a booking to {"start": ...}."""
+    with unit_of_work() as session:
+        state = booking.reschedule(session, visible_state(ref), json_data().get("start"), now=now())
+        body = visit_json(state)
+    return jsonify(body)
