@@ -296,7 +296,7 @@ def remove_availability(session: Session, person: Person, window_id: int) -> Non
     window = session.get(WeeklyAvailability, window_id)
     if window is None or window.person_id != person.id:
         raise NotFound(f"availability {window_id} not found")
-    session.delete(window)
+    person.availability.remove(window)  # delete-orphan: the row goes at the flush
     session.flush()
 
 
@@ -335,7 +335,7 @@ def remove_leave(session: Session, person: Person, leave_id: int) -> None:
     leave = session.get(Leave, leave_id)
     if leave is None or leave.person_id != person.id:
         raise NotFound(f"leave {leave_id} not found")
-    session.delete(leave)
+    person.leaves.remove(leave)  # delete-orphan: the row goes at the flush
     session.flush()
 
 

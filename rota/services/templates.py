@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import time
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rota.domain import SKILLS, OrgKind
@@ -183,13 +184,15 @@ def set_travel_time(session: Session, station: Station, values: Mapping[str, str
     assert first is not None
     assert second is not None
     assert minutes is not None
-    pairs = {(first.id, second.id), (second.id, first.id)}
-    held = {(t.from_compound_id, t.to_compound_id): t for t in station_travel(station)}
     saved = []
-    for from_id, to_id in sorted(pairs):
-        row = held.get((from_id, to_id))
+    for origin, target in {(first, second), (second, first)}:
+        row = session.scalars(
+            select(TravelTime).where(
+                TravelTime.from_compound_id == origin.id, TravelTime.to_compound_id == target.id
+            )
+        ).one_or_none()
         if row is None:
-            row = TravelTime(from_compound_id=from_id, to_compound_id=to_id, minutes=minutes)
+            row = TravelTime(from_compound=origin, to_compound=target, minutes=minutes)
             session.add(row)
         row.minutes = minutes
         saved.append(row)
