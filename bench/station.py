@@ -53,6 +53,7 @@ class Row:
         """The table row."""
         first = "-" if self.first_solution is None else f"{self.first_solution:.2f}"
         total = self.problem_seconds + self.wall
+        share = 100 * self.model_seconds / total
         return [
             self.instance,
             f"{self.people}/{self.shifts}",
@@ -63,7 +64,7 @@ class Row:
             self.gap,
             f"{total:.2f}",
             first,
-            f"{self.problem_seconds:.2f} + {self.model_seconds:.2f} ({100 * self.model_seconds / total:.0f}%)",
+            f"{self.problem_seconds:.2f} + {self.model_seconds:.2f} ({share:.0f}%)",
         ]
 
 
@@ -107,7 +108,9 @@ def run(name: str, problem: Problem, problem_seconds: float, seed: int, params: 
         if not firsts:
             firsts.append(time.monotonic() - started)
 
-    result = solve(problem, SolveParams(time_limit=params.time_limit, workers=params.workers, seed=seed), progress)
+    result = solve(
+        problem, SolveParams(time_limit=params.time_limit, workers=params.workers, seed=seed), progress
+    )
     return Row(
         name,
         len(problem.people),

@@ -281,21 +281,24 @@ def _search(
     on_progress: Callable[[Progress], None] | None,
     should_stop: Callable[[], bool] | None,
 ) -> _Outcome:
-    """Run CP-SAT; on two workers, a first solution, then LNS and a bound proof side by side.
+    """Run CP-SAT; on one or two workers, first a solution, then the bound-proving search from it.
 
-    The full-LP worker proves bounds but is slow to find a first solution on larger rotas, and
-    it leaves CP-SAT's own LNS one shared thread.  So the default portfolio first finds a
-    solution (at most half the time); then ``solver.search`` improves it on one core while
-    CP-SAT proves the bound on the other (see that module).
+    The full-LP worker and the run-flow model prove bounds but slow down the search for a first
+    solution on larger rotas.  So CP-SAT's default workers first look for a solution (for at most
+    90% of the time, stopping at the first); then the flow model is added and the search goes on
+    from that solution (a complete hint) with the full-LP worker (``_improve``).
     """
     deadline = started + params.time_limit
-    if not (params.full_lp and params.workers == 2):
+    if not (params.full_lp and params.workers <= 2):
         solver, status = _run(
             built, params, deadline - time.monotonic(), _ProgressReporter(on_progress, should_stop)
         )
         return _Outcome(solver, status)
     first = _ProgressReporter(on_progress, should_stop, stop_at_first=True)
-    solver, status = _run(built, replace(params, full_lp=False), (deadline - time.monotonic()) / 2, first)
+    solver, status = _run(built, replace(params, full_lp=False), 0.9 * (deadline - time.monotonic()), first)
+    if status == cp_model.UNKNOWN and not first.stopped_by_caller and deadline - time.monotonic() > 0.05:
+        reporter = _ProgressReporter(on_progress, should_stop)  # no solution yet: keep looking
+        solver, status = _run(built, replace(params, full_lp=False), deadline - time.monotonic(), reporter)
     if status != cp_model.FEASIBLE or first.stopped_by_caller:
         return _Outcome(solver, status)
     return _improve(built, params, started, solver, on_progress, should_stop or (lambda: False))
@@ -309,14 +312,15 @@ def _improve(
     on_progress: Callable[[Progress], None] | None,
     should_stop: Callable[[], bool],
 ) -> _Outcome:
-    """LNS on this core, the bound proof (one full-LP worker) on the other."""
+    """Continue from the first solution: CP-SAT with the full-LP worker, or (``own_lns``, two workers)
+    ``solver.search``'s LNS on this core and the bound proof on the other."""
     cp, deadline = built.rota.cp, started + params.time_limit
     incumbent = search.Incumbent(
         search.read_values(cp, first), round(first.objective_value), first, cp_model.FEASIBLE
     )
     add_run_flow(built.rota)  # after the first solution: it tightens the LP, the hint stays valid
     search.set_hint(cp, incumbent.values)
-    if not params.own_lns:
+    if not (params.own_lns and params.workers == 2):
         reporter = _ProgressReporter(on_progress, should_stop)
         solver, status = _run(built, params, deadline - time.monotonic(), reporter)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
