@@ -54,6 +54,7 @@ class _Busy:
     start: datetime
     end: datetime
     compound: int | None = None
+    pinned: bool = False  # dispatched or under way
 
 
 @dataclass
@@ -148,7 +149,9 @@ def load_capacity(session: Session, station: Station, first: datetime, last: dat
         assert state.person_id is not None
         assert state.start_at is not None
         assert state.end_at is not None
-        capacity.busy[state.person_id].append(_Busy(state.start_at, state.end_at, state.visit.compound_id))
+        capacity.busy[state.person_id].append(
+            _Busy(state.start_at, state.end_at, state.visit.compound_id, state.pinned)
+        )
         week = week_start_of(state.start_at.astimezone(zone).date())
         capacity.minutes[(state.person_id, week)] += int(
             (state.end_at - state.start_at).total_seconds() // 60

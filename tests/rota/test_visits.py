@@ -16,6 +16,7 @@ from rota.errors import InvalidInput, StateConflict
 from rota.models import Station, VisitRequest
 from rota.services import booking
 from rota.services import visits as home
+from rota.services.dispatch import dispatch_now
 from rota.services.problem import build_problem, save_plan
 from rota.services.rotas import publish, rota_with_status
 from rota.visits import VisitEvent, VisitPlan, VisitState
@@ -317,3 +318,26 @@ def test_only_coordinators_and_the_assigned_butler_see_contact_details(
     assert home.may_see_contact(state, coordinator=True, person_id=None)
     assert home.may_see_contact(state, coordinator=False, person_id=state.person_id)
     assert not home.may_see_contact(state, coordinator=False, person_id=-1)
+
+
+def test_dispatch_now_sends_the_nearest_qualified_butler_on_duty(session: Session, station: Station) -> None:
+    problem, context = build_problem(session, week_start=WEEK)
+    pairs = tuple((p, s.id) for p in context.people for s in problem.shifts)
+    save_plan(session, context, SolveResult(OPTIMAL, 0, 0, 0.1, assignments=pairs), now=NOW)
+    publish(session, stations=[station], week_start=WEEK, now=NOW)
+    at = datetime(2026, 12, 9, 10, 0, tzinfo=ZONE)
+    window = [{"start": "2026-12-09T10:00", "end": "2026-12-09T11:00"}]
+    emergency = home.intake(
+        session,
+        station,
+        request_data(station, service_type="first_aid", urgency="emergency", windows=window),
+        now=at - timedelta(minutes=1),
+    )
+
+    sent = dispatch_now(session, emergency, now=at)
+
+    assert any(s.skill == "first_aid" for s in sent.person.skills)
+    assert (emergency.person_id, emergency.pinned) == (sent.person.id, True)
+    assert emergency.start_at == at + timedelta(minutes=sent.travel_minutes)
+    assert emergency.visit.status == VisitStatus.SCHEDULED
+    assert all(c.reference != emergency.reference for c in sent.changes)
