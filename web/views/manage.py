@@ -157,7 +157,9 @@ def org(station: str, org_id: int | None) -> Response | tuple[str, int] | str:
     return _index(found, "orgs")
 
 
-def _org_page(found: Station, values: Mapping[str, str], errors: Mapping[str, list[str]], editing: bool) -> str:
+def _org_page(
+    found: Station, values: Mapping[str, str], errors: Mapping[str, list[str]], editing: bool
+) -> str:
     """The organisation form."""
     return render_template(
         "manage/org.html", station=found, values=values, errors=errors, editing=editing, kinds=list(OrgKind)
@@ -189,7 +191,9 @@ def _person_page(
     found: Station, existing: people.Person | None, values: Mapping[str, str], errors: Mapping[str, list[str]]
 ) -> str:
     """The person form, with availability and leave for an existing person."""
-    leaves = [(leave, *people.leave_days(leave, found.timezone)) for leave in existing.leaves] if existing else []
+    leaves = (
+        [(leave, *people.leave_days(leave, found.timezone)) for leave in existing.leaves] if existing else []
+    )
     return render_template(
         "manage/person.html",
         station=found,
@@ -281,6 +285,7 @@ def _template_page(
         errors=errors,
         editing=editing,
         chosen_days=chosen,
+        needs_problems=[(k, m) for k, messages in errors.items() if k.startswith("needs") for m in messages],
         skills=SKILLS,
         kinds=list(OrgKind),
     )
