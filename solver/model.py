@@ -270,7 +270,7 @@ class _Outcome:
     """The solver holding the solution to report, its status, and the proven bound if known better."""
 
     solver: cp_model.CpSolver
-    status: int
+    status: cp_model.CpSolverStatus
     bound: int | None = None
 
 
@@ -363,27 +363,18 @@ def _improve(
 
 def _run(
     built: BuiltModel, params: SolveParams, time_limit: float, reporter: _ProgressReporter
-) -> tuple[cp_model.CpSolver, int]:
+) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
     """One CP-SAT run."""
     solver = cp_model.CpSolver()
     _configure(solver, params, time_limit)
     return solver, solver.solve(built.rota.cp, reporter)
 
 
-def _hint_solution(built: BuiltModel, solver: cp_model.CpSolver) -> None:
-    """Replace the hints by the solver's solution, every variable of the model included."""
-    cp = built.rota.cp
-    cp.clear_hints()
-    for index in range(len(cp.proto.variables)):
-        var = cp.get_int_var_from_proto_index(index)
-        cp.add_hint(var, solver.value(var))
-
-
 def _result(
     problem: Problem,
     built: BuiltModel,
     solver: cp_model.CpSolver,
-    status: int,
+    status: cp_model.CpSolverStatus,
     wall: float,
     proven: int | None = None,
 ) -> SolveResult:

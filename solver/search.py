@@ -40,7 +40,7 @@ class Incumbent:
     values: list[int]
     objective: int
     solver: cp_model.CpSolver
-    status: int
+    status: cp_model.CpSolverStatus
 
 
 @dataclass

@@ -45,7 +45,8 @@ def _hours_from_target(
     m.cp.add(of * high >= share * total)
     m.cp.add(of * high <= share * total + (of - 1))
     off = m.cp.new_int_var(0, 2 * span + 2, name)
-    m.cp.add_max_equality(off, [hours - low, high - hours])
+    diff = cp_model.LinearExpr.weighted_sum
+    m.cp.add_max_equality(off, [diff([hours, low], [1, -1]), diff([high, hours], [1, -1])])
     return off
 
 
@@ -104,7 +105,7 @@ def add_fairness(m: RotaModel) -> list[Penalty]:
     m.cp.add(total == sum(_minutes_of(m, p) for p in people))
     penalties = []
     for p in people:
-        scaled = _minutes_of(m, p) * shares - p.fair_share * total
+        scaled = cp_model.LinearExpr.weighted_sum([_minutes_of(m, p), total], [shares, -p.fair_share])
         hours = _hours_off(m, f"unfair_hours(person={p.id})", scaled, 60 * shares, top * shares)
         penalties.append(Penalty("fairness", hours, weight))
     return penalties
@@ -128,7 +129,7 @@ def add_org_share(m: RotaModel) -> list[Penalty]:
     m.cp.add(total == sum(org_minutes.values()))
     penalties = []
     for o in orgs:
-        scaled = 1000 * org_minutes[o.id] - o.quota_permille * total
+        scaled = cp_model.LinearExpr.weighted_sum([org_minutes[o.id], total], [1000, -o.quota_permille])
         hours = _hours_off(m, f"quota_hours_off(org={o.id})", scaled, 60000, 2000 * top)
         penalties.append(Penalty("org_share", hours, weight))
     return penalties
