@@ -318,4 +318,3 @@ def test_forms_without_a_csrf_token_are_refused(
     assert _count(app, model) == before
     registry(app).shutdown()
     dispose(app)
-
