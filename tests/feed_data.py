@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from rota.demo import seed_demo
 from rota.domain import DAYS_PER_WEEK, RotaStatus
-from rota.feeds import SyncReport, sync_published_events
+from rota.feeds import SyncReport
 from rota.models import Assignment, Rota, Shift, Station
-from rota.services.rotas import latest_version, publish
+from rota.services.rotas import latest_version, publish_station_week
 
 WEEK = date(2026, 12, 7)
 ON_DUTY = 2
@@ -61,5 +61,4 @@ def publish_plan(
     )
     session.add(rota)
     session.flush()
-    publish(session, stations=[station], week_start=week_start, now=now)
-    return sync_published_events(session, station.id, week_start, now)
+    return publish_station_week(session, station, week_start, now)

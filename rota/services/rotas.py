@@ -17,9 +17,8 @@ from sqlalchemy.orm import Session
 
 from rota.domain import RotaStatus, iso_week_label
 from rota.errors import InfeasibleRota, NotFound, SolverTimeout, StateConflict
-from rota.feeds import sync_published_events
+from rota.feeds import SyncReport, sync_published_events
 from rota.models import Assignment, Rota, Station
-from rota.services.visits import apply_published_plan
 from solver.result import FEASIBLE, INFEASIBLE, OPTIMAL, SolveResult
 
 
@@ -150,8 +149,8 @@ def publish(session: Session, *, stations: list[Station], week_start: date, now:
     return drafts
 
 
-def _publish_one(session: Session, draft: Rota, now: datetime) -> None:
-    """Make one draft the published version of its week."""
+def _publish_one(session: Session, draft: Rota, now: datetime) -> SyncReport:
+    """Make one draft the published version of its week and update the calendar feeds' events."""
     old = rota_with_status(session, draft.station_id, draft.week_start, RotaStatus.PUBLISHED)
     if old is not None:
         old.status = RotaStatus.SUPERSEDED
@@ -159,8 +158,15 @@ def _publish_one(session: Session, draft: Rota, now: datetime) -> None:
     draft.status = RotaStatus.PUBLISHED
     draft.published_at = now
     session.flush()
-    sync_published_events(session, draft.station_id, draft.week_start, now)
-    apply_published_plan(session, draft, now=now)
+    return sync_published_events(session, draft.station_id, draft.week_start, now)
+
+
+def publish_station_week(session: Session, station: Station, week_start: date, now: datetime) -> SyncReport:
+    """Publish one station's draft of a week; returns what changed in the staff's calendars."""
+    draft = rota_with_status(session, station.id, week_start, RotaStatus.DRAFT)
+    if draft is None:
+        raise NotFound(f"no draft rota to publish for {iso_week_label(week_start)} at {station.code}")
+    return _publish_one(session, draft, now)
 
 
 def explanation_json(
