@@ -20,7 +20,7 @@ from rota.models import Compound, Person, Shift, ShiftTemplate, Station
 from rota.selfservice import Activity, ActivityKind, ActivitySignup, SignupStatus
 from rota.services.problem import PlanContext, person_key
 from rota.services.selfservice import settings
-from rota.services.selfservice_checks import WeekCheck, check_change
+from rota.services.selfservice_checks import Refused, WeekCheck, check_change
 from solver.instance import Pin, Problem
 
 TAKEN = (SignupStatus.PENDING, SignupStatus.CONFIRMED)
@@ -179,7 +179,7 @@ def sign_up(session: Session, activity_id: int, person: Person, *, now: datetime
         raise StateConflict("the activity is full")
     refusals = check_signup(session, activity, person).refusals
     if refusals:
-        raise InvalidInput("you cannot take part", [FieldError(r.en, r.detail) for r in refusals])
+        raise Refused("you cannot take part", refusals)
     confirmed = not settings(session, activity.station_id).signups_need_approval
     status = SignupStatus.CONFIRMED if confirmed else SignupStatus.PENDING
     if mine is None:

@@ -15,6 +15,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from rota.domain import RotaStatus
+from rota.errors import FieldError, InvalidInput
 from rota.models import Person, Rota, Shift
 from rota.services.problem import PlanContext, build_problem
 from rota.services.rotas import current_rota, rota_with_status
@@ -36,6 +37,14 @@ class Refusal:
     zh: str
     en: str
     detail: str
+
+
+class Refused(InvalidInput):
+    """A change that would break hard rules; ``refusals`` say which and why."""
+
+    def __init__(self, message: str, refusals: tuple[Refusal, ...]) -> None:
+        super().__init__(message, [FieldError(r.en, r.detail) for r in refusals])
+        self.refusals = refusals
 
 
 @dataclass(frozen=True)

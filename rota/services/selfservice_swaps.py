@@ -20,20 +20,16 @@ from rota.models import Assignment, Person, Rota, Shift
 from rota.selfservice import SwapKind, SwapRequest, SwapStatus
 from rota.services.rotas import latest_version, rota_with_status
 from rota.services.selfservice import settings
-from rota.services.selfservice_checks import Refusal, Row, WeekCheck, check_change
+from rota.services.selfservice_checks import Refusal, Refused, Row, WeekCheck, check_change
 
 OPEN = (SwapStatus.OFFERED, SwapStatus.ACCEPTED)
 
 
-class SwapRefused(InvalidInput):
-    """A swap that would break a hard rule; ``refusals`` say which and why."""
+class SwapRefused(Refused):
+    """A swap that would break a hard rule."""
 
     def __init__(self, refusals: tuple[Refusal, ...]) -> None:
-        super().__init__(
-            "the swap would break a hard rule",
-            [FieldError(r.en, r.detail) for r in refusals],
-        )
-        self.refusals = refusals
+        super().__init__("the swap would break a hard rule", refusals)
 
 
 def _published_rota(session: Session, shift: Shift) -> Rota:
