@@ -81,6 +81,10 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (home, auth_views, planning, staff, api, manage, exports, visits):
         app.register_blueprint(module.bp)
+    from web.views import approvals, ledger
+
+    app.register_blueprint(approvals.bp)  # self-service: the coordinator's queue and activities
+    app.register_blueprint(ledger.bp)  # the monthly service ledger
     # The API checks CSRF itself: only for cookie-authenticated calls (see web.views.api).
     app.extensions["rota_csrf"].exempt(api.bp)
     if importlib.util.find_spec("web.views.feeds") is not None:
