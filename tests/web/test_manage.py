@@ -55,6 +55,10 @@ def test_start_goes_to_the_first_station(coordinator: FlaskClient, demo: Demo) -
     assert coordinator.get("/manage/").location == f"/manage/{demo.station}"
 
 
+def test_the_switcher_goes_to_the_chosen_station(coordinator: FlaskClient) -> None:
+    assert coordinator.get("/manage/?station=S09").location == "/manage/S09"
+
+
 def test_a_new_person_is_saved(app: Flask, coordinator: FlaskClient, demo: Demo) -> None:
     org = _first_org(app)
     before = _count(app, Person)

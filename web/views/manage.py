@@ -114,8 +114,9 @@ def _index(station: Station, anchor: str) -> Response:
 @bp.get("/")
 @coordinators
 def start() -> Response:
-    """The first station's management page."""
-    return redirect(url_for("manage.station", station=find_stations(get_session())[0].code))
+    """The chosen station's management page (the first station's by default)."""
+    ref = request.args.get("station") or find_stations(get_session())[0].code
+    return redirect(url_for("manage.station", station=ref))
 
 
 @bp.get("/<station>")
