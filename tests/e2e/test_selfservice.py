@@ -86,7 +86,8 @@ def test_swap_refused_for_too_little_rest_shows_the_reason(
 def _volunteer(app: Flask, demo: Demo) -> tuple[int, date, str, str]:
     """A volunteer with an account: (person, a day of W51 in their first window, its start and end)."""
     with database(app).sessions() as session, session.begin():
-        people = session.scalars(select(Person).where(Person.station_id == demo.station_id).order_by(Person.id))
+        ours = select(Person).where(Person.station_id == demo.station_id).order_by(Person.id)
+        people = session.scalars(ours)
         person = next(p for p in people if p.org.kind == OrgKind.VOLUNTEER and p.availability)
         window = person.availability[0]
         create_user(session, username="volunteer", password=PASSWORD, role="staff", person=person)
