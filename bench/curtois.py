@@ -35,6 +35,13 @@ ENV_VAR = "ROTA_CURTOIS_DIR"
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "benchmarks" / "curtois"
 DEFAULT_OUT = REPO_ROOT / "out" / "bench" / "curtois"
 OK = "ok"
+# The evaluator's penalty families and the rule catalogue's soft rules, one to one.
+CATALOGUE_RULE = {
+    "shift_on_requests": "shift_on_request",
+    "shift_off_requests": "shift_off_request",
+    "cover_under": "coverage_under",
+    "cover_over": "coverage_over",
+}
 
 
 @dataclass(frozen=True)
@@ -103,14 +110,15 @@ def run_one(path: Path, number: int, seed: int, params: SolveParams, out_dir: Pa
     roster = out_dir / f"{path.stem}.seed{seed}.roster.txt"
     roster.write_text(roster_text(problem, result.assignments), encoding="utf-8")
     reached = tracker.first_reached.get(result.objective, result.wall_time)
-    verdict = _verdict(path, roster, result.objective)
+    solver_penalties = {score.rule: score.penalty for score in result.breakdown}
+    verdict = _verdict(path, roster, result.objective, solver_penalties)
     return Run(
         number, seed, result.status, result.objective, result.bound, result.wall_time, reached, verdict
     )
 
 
-def _verdict(instance: Path, roster: Path, objective: int) -> str:
-    """ "ok", or what the independent evaluator disagrees with."""
+def _verdict(instance: Path, roster: Path, objective: int, solver_penalties: dict[str, int]) -> str:
+    """ "ok", or what the independent evaluator disagrees with (per penalty family on a mismatch)."""
     try:
         evaluation = evaluate_files(instance, roster)
     except UnreadableInput as exc:
@@ -118,7 +126,12 @@ def _verdict(instance: Path, roster: Path, objective: int) -> str:
     if not evaluation.feasible:
         return f"INFEASIBLE ({len(evaluation.violations)} violations, first: {evaluation.violations[0]})"
     if evaluation.objective != objective:
-        return f"MISMATCH (evaluator {evaluation.objective})"
+        differing = [
+            f"{rule} {solver_penalties.get(rule, 0)} vs {evaluation.penalties[family]}"
+            for family, rule in CATALOGUE_RULE.items()
+            if solver_penalties.get(rule, 0) != evaluation.penalties[family]
+        ]
+        return f"MISMATCH (evaluator {evaluation.objective}; solver vs evaluator: {', '.join(differing)})"
     return OK
 
 
