@@ -331,7 +331,7 @@ def check(problem_file: Path, solution_file: Path) -> None:
 
     problem = read_problem(problem_file)
     solution = read_solution(solution_file, problem)
-    validation = validate(problem, solution.assignments)
+    validation = validate(problem, solution.assignments, solution.visits)
     click.echo(format_report(validation))
     ok = validation.feasible
     if solution.status not in (OPTIMAL, FEASIBLE):
