@@ -31,6 +31,11 @@ def _secret_key(instance_path: str) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
+def _limiter_storage() -> str:
+    """Rate-limit counters: an explicit URI, else the shared Redis when configured, else memory."""
+    return os.environ.get("ROTA_RATELIMIT_STORAGE_URI") or os.environ.get("ROTA_REDIS_URL") or "memory://"
+
+
 def _defaults() -> dict[str, Any]:
     """Configuration used unless the environment or the test config says otherwise."""
     return {
@@ -38,10 +43,13 @@ def _defaults() -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "LANGUAGES": ("zh_CN", "en"),
         "LOGIN_RATE_LIMIT": "10 per minute",
-        "RATELIMIT_STORAGE_URI": os.environ.get("ROTA_RATELIMIT_STORAGE_URI", "memory://"),
+        "REDIS_URL": os.environ.get("ROTA_REDIS_URL") or None,
+        "RATELIMIT_STORAGE_URI": _limiter_storage(),
         "RATELIMIT_HEADERS_ENABLED": True,
         "SOLVE_TIME_LIMIT": float(os.environ.get("ROTA_SOLVE_TIME_LIMIT", "10")),
         "SOLVE_WORKERS": int(os.environ.get("ROTA_SOLVE_WORKERS", "2")),
+        "SOLVE_HEARTBEAT_TTL": int(os.environ.get("ROTA_SOLVE_HEARTBEAT_TTL", "15")),
+        "SECURE_COOKIES": os.environ.get("ROTA_SECURE_COOKIES", "") not in ("", "0", "false"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
@@ -64,8 +72,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     """Database, CSRF, login, languages, rate limits, errors and the solve-job registry."""
-    from web import auth, db, errors, i18n, jobs, templating
+    from web import auth, db, errors, i18n, jobs, security, templating
 
+    security.init_app(app)
     db.init_app(app)
     auth.init_app(app)
     i18n.init_app(app)

@@ -1,11 +1,14 @@
-"""The ``rota`` command with the web app's additions: ``serve``, and demo logins after ``demo``.
+"""The ``rota`` command with the web app's additions: ``serve``, ``worker``, and demo logins after ``demo``.
 
-``main`` is ``rota.cli.main``'s commands plus ``serve``; its ``demo`` also creates one demo
-account per role at each station and prints the logins once (demo data only).
+``main`` is ``rota.cli.main``'s commands plus ``serve`` and ``worker``; its ``demo`` also creates
+one demo account per role at each station and prints the logins once (demo data only).
+``serve --workers N`` (N > 1) runs gunicorn with N processes; solves then go to the Redis queue
+(``ROTA_REDIS_URL``) that ``rota worker`` processes take them from.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import click
@@ -21,8 +24,18 @@ from rota.models import Station
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
-def serve(host: str, port: int) -> None:
-    """Serve the web app (the embedded default: threads for requests and background solves)."""
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Web processes; more than 1 runs gunicorn and needs ROTA_REDIS_URL for the solve queue.",
+)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the web app (one process with threads by default; gunicorn with --workers N)."""
+    if workers > 1:
+        _serve_gunicorn(host, port, workers)
+        return
     from werkzeug.serving import run_simple
 
     from web import create_app
@@ -36,6 +49,47 @@ def serve(host: str, port: int) -> None:
     finally:
         registry(app).shutdown(timeout=5)
         dispose(app)
+
+
+def _serve_gunicorn(host: str, port: int, workers: int) -> None:
+    """Run N gunicorn worker processes, each with its own app (and its own database pool)."""
+    if not os.environ.get("ROTA_REDIS_URL"):
+        raise click.UsageError("--workers > 1 needs ROTA_REDIS_URL: solves must go to a shared queue")
+    from gunicorn.app.base import BaseApplication
+
+    from web import create_app
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        """gunicorn configured from our options instead of its command line."""
+
+        def load_config(self) -> None:
+            """Bind address, processes, threads and access log."""
+            options = {"bind": f"{host}:{port}", "workers": workers, "threads": 4, "timeout": 60,
+                       "worker_class": "gthread", "accesslog": None}  # fmt: skip
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            """One app per worker process."""
+            return create_app()
+
+    click.echo(f"Serving on http://{host}:{port}/ with {workers} processes (Ctrl-C to stop)", err=True)
+    Server().run()
+
+
+@click.command()
+@click.option("--burst", is_flag=True, help="Stop once the queue is empty (tests, batch runs).")
+def worker(burst: bool) -> None:
+    """Run solve jobs from the Redis queue (ROTA_REDIS_URL) on the database (ROTA_DATABASE_URL)."""
+    url = os.environ.get("ROTA_REDIS_URL")
+    if not url:
+        raise click.UsageError("set ROTA_REDIS_URL to the Redis server holding the solve queue")
+    from rq import Worker
+
+    from rota.jobs import QUEUE, connect
+
+    click.echo(f"Solve worker on queue {QUEUE!r} (Ctrl-C to stop)", err=True)
+    Worker([QUEUE], connection=connect(url)).work(burst=burst, logging_level="WARNING")
 
 
 @click.command(name="demo")
@@ -62,7 +116,7 @@ demo.help = rota_cli.demo.help
 
 def _group() -> click.Group:
     """A fresh group holding the rota commands, the web's ``demo`` and ``serve``."""
-    commands = dict(rota_cli.main.commands) | {"demo": demo, "serve": serve}
+    commands = dict(rota_cli.main.commands) | {"demo": demo, "serve": serve, "worker": worker}
     return rota_cli.RotaGroup(name="rota", commands=commands, help=rota_cli.main.help)
 
 

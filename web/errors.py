@@ -13,10 +13,12 @@ from urllib.parse import urlsplit
 from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from rota.errors import InfeasibleRota, InvalidInput, NotFound, RotaError, SolverTimeout, StateConflict
+from rota.jobs import QueueUnavailable
 from web.db import rollback
 
 STATUS: dict[type[RotaError], int] = {
@@ -25,6 +27,7 @@ STATUS: dict[type[RotaError], int] = {
     StateConflict: 409,
     InfeasibleRota: 422,
     SolverTimeout: 503,
+    QueueUnavailable: 503,
 }
 
 
@@ -32,6 +35,12 @@ def init_app(app: Flask) -> None:
     """Register the handlers."""
     app.register_error_handler(RotaError, handle_rota_error)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(StaleDataError, handle_stale_data)
+
+
+def handle_stale_data(_error: StaleDataError) -> Any:
+    """Another coordinator saved the same rota first (optimistic lock): refuse, never overwrite."""
+    return handle_rota_error(StateConflict("the rota was changed by someone else; reload and try again"))
 
 
 def wants_json() -> bool:

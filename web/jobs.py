@@ -1,8 +1,10 @@
-"""Background solves in the embedded deployment: one thread per job, state in a per-app registry.
+"""Background solves: threads in the embedded default, an RQ queue on Redis when ``REDIS_URL`` is set.
 
-The registry lives on ``app.extensions`` (never in a module global).  A job's thread runs
+The registry lives on ``app.extensions`` (never in a module global).  Either way a job runs
 ``rota.services.planning_jobs.plan_week``, which builds the problem in one transaction, solves
 outside any transaction and saves the draft in another; the registry only keeps the progress.
+``JobRegistry`` runs jobs in this process; ``RqRegistry`` queues them for ``rota worker`` processes
+and reads their progress back from Redis, so every web process sees every job.
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Flask, current_app
 
+from rota import jobs as rq_jobs
 from rota.errors import NotFound, RotaError, StateConflict
 from rota.services.planning_jobs import plan_week
 from solver.model import Progress, SolveParams
@@ -112,12 +115,107 @@ class JobRegistry:
             thread.join(timeout)
 
 
+class RemoteStop(threading.Event):
+    """A job's stop switch that also asks the worker running it (through Redis) to stop."""
+
+    def __init__(self, redis: Any, job_id: str) -> None:
+        super().__init__()
+        self._redis, self._job_id = redis, job_id
+
+    def set(self) -> None:
+        """Stop the job wherever it runs."""
+        rq_jobs.request_stop(self._redis, self._job_id)
+        super().set()
+
+
+class RqRegistry:
+    """Solves queued on Redis for ``rota worker`` processes; their state is read back from Redis."""
+
+    def __init__(self, redis_url: str) -> None:
+        self.redis = rq_jobs.connect(redis_url)
+
+    def enqueue(self, request: rq_jobs.PlanRequest) -> Job:
+        """Queue a solve (QueueUnavailable when Redis is down, StateConflict when one is running)."""
+        return self._view(rq_jobs.enqueue_plan(self.redis, request))
+
+    def get(self, job_id: str) -> Job:
+        """A job's state as the pages and the API show it."""
+        from rq.exceptions import NoSuchJobError
+        from rq.job import Job as RqJob
+
+        try:
+            found = RqJob.fetch(job_id, connection=self.redis)
+        except NoSuchJobError as error:
+            raise NotFound(f"no planning job {job_id!r}") from error
+        except rq_jobs.RedisError as error:
+            raise rq_jobs.QueueUnavailable("the solve queue (Redis) is not reachable") from error
+        return self._view(found)
+
+    def _view(self, found: Any) -> Job:
+        """An RQ job as a ``Job``."""
+        meta = found.meta
+        job = Job(found.id, int(meta["station_id"]), date.fromisoformat(meta["week_start"]),
+                  float(meta["time_limit"]), stop=RemoteStop(self.redis, found.id))  # fmt: skip
+        job.best_objective, job.bound = meta.get("best_objective"), meta.get("bound")
+        now = datetime.now(UTC)
+        began = found.started_at or found.enqueued_at
+        if began is not None:
+            job.started = time.monotonic() - (now - began.replace(tzinfo=UTC)).total_seconds()
+        _set_state(job, found, meta, self._alive(found))
+        if job.state != RUNNING and found.ended_at is not None:
+            job.finished = time.monotonic() - (now - found.ended_at.replace(tzinfo=UTC)).total_seconds()
+        return job
+
+    def _alive(self, found: Any) -> bool:
+        """False once a started job's heartbeat expired (its worker was killed or hangs)."""
+        return bool(self.redis.exists(rq_jobs.alive_key(found.id)))
+
+    def shutdown(self, timeout: float = 30.0) -> None:
+        """Nothing to wait for: the workers own the running jobs."""
+        self.redis.close()
+
+
+def _set_state(job: Job, found: Any, meta: dict[str, Any], alive: bool) -> None:
+    """Map RQ's status (and the heartbeat) onto running / done / failed with a message."""
+    status = found.get_status(refresh=False).value
+    if status.endswith("finished"):
+        result = found.return_value() or {}
+        job.state, job.rota_id, job.message = DONE, result.get("rota_id"), result.get("status")
+        job.best_objective, job.bound = result.get("objective"), result.get("bound")
+    elif status.endswith(("failed", "stopped", "canceled")):
+        job.state, job.error_code = FAILED, meta.get("error", "job_failed")
+        job.message = meta.get("message") or _failure_message(found)
+    elif status.endswith("started") and not alive and _started_long_ago(found, meta):
+        job.state, job.error_code = FAILED, "worker_lost"
+        job.message = "the solve worker stopped (killed or crashed) before saving; the rota is unchanged"
+    elif status.endswith(("queued", "deferred", "scheduled")):
+        job.message = "waiting for a solve worker"
+
+
+def _failure_message(found: Any) -> str:
+    """A sentence for a job RQ marked failed without our message (timeout, killed work horse)."""
+    info = (found.latest_result().exc_string if found.latest_result() else "") or ""
+    if "JobTimeoutException" in info or "timeout" in info.lower():
+        return "the solve took longer than its time limit and was stopped; the rota is unchanged"
+    return "the solve worker stopped (killed or crashed) before saving; the rota is unchanged"
+
+
+def _started_long_ago(found: Any, meta: dict[str, Any]) -> bool:
+    """True once a started job had time to write its first heartbeat."""
+    began = found.started_at
+    if began is None:
+        return True
+    age = (datetime.now(UTC) - began.replace(tzinfo=UTC)).total_seconds()
+    return age > float(meta.get("heartbeat_ttl", 15))
+
+
 def init_app(app: Flask) -> None:
-    """Give the app its job registry."""
-    app.extensions[EXTENSION] = JobRegistry()
+    """Give the app its job registry: RQ on Redis when ``REDIS_URL`` is set, else threads."""
+    url = app.config.get("REDIS_URL")
+    app.extensions[EXTENSION] = RqRegistry(url) if url else JobRegistry()
 
 
-def registry(app: Flask | None = None) -> JobRegistry:
+def registry(app: Flask | None = None) -> JobRegistry | RqRegistry:
     """The app's job registry."""
     return (app or current_app).extensions[EXTENSION]  # type: ignore[no-any-return]
 
@@ -126,9 +224,14 @@ def start_planning(station_id: int, week_start: date, time_limit: float | None =
     """Start a background solve of a station's week with the app's solver settings."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     limit = float(time_limit or app.config["SOLVE_TIME_LIMIT"])
+    jobs = registry(app)
+    if isinstance(jobs, RqRegistry):
+        ttl = int(app.config["SOLVE_HEARTBEAT_TTL"])
+        request = rq_jobs.PlanRequest(station_id, week_start, limit, app.config["SOLVE_WORKERS"], ttl)
+        return jobs.enqueue(request)
     job = Job(uuid.uuid4().hex[:12], station_id, week_start, limit)
     params = SolveParams(time_limit=limit, workers=app.config["SOLVE_WORKERS"], seed=0)
-    return registry(app).start(job, lambda j: _run(app, j, params))
+    return jobs.start(job, lambda j: _run(app, j, params))
 
 
 def _run(app: Flask, job: Job, params: SolveParams) -> None:

@@ -46,4 +46,4 @@ def test_serve_runs_the_app_on_the_given_address(
 def test_rota_commands_are_all_there() -> None:
     from rota.cli import main as rota_main
 
-    assert set(main.commands) == set(rota_main.commands) | {"serve"}
+    assert set(main.commands) == set(rota_main.commands) | {"serve", "worker"}
