@@ -16,7 +16,8 @@ explain mode: it changes no solution, only the bound and the search.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
@@ -93,21 +94,54 @@ def successors(rules: RunRules, state: State) -> list[tuple[State, bool]]:
     return moves
 
 
-def add_run_flow(m: RotaModel, max_arcs: int = DEFAULT_MAX_ARCS) -> int:
-    """Add the flow model for every person with run rules; returns the number of arc variables."""
+@dataclass
+class RunFlow:
+    """The arcs of every person's unrolled automaton, to complete a hint from a work pattern."""
+
+    rules: dict[str, RunRules] = field(default_factory=dict)
+    arcs: dict[tuple[str, int], dict[tuple[State, State], cp_model.IntVar]] = field(default_factory=dict)
+
+    def hint(self, m: RotaModel, value: Callable[[cp_model.IntVar], int]) -> dict[int, int]:
+        """Arc values (by variable index) of the paths that the assignment ``value`` takes."""
+        values: dict[int, int] = {}
+        for person in m.problem.people:
+            rules = self.rules.get(person.id)
+            if rules is None:
+                continue
+            state = rules.start
+            for day in range(m.problem.days):
+                working = any(value(v) for _, v in m.shifts_on_day(person.id, day))
+                works = m.works(person, day)
+                if not isinstance(works, int):
+                    values[works.index] = int(working)  # it may be newer than the pattern's values
+                nxt = next((s for s, w in successors(rules, state) if w == working), None)
+                for (a, b), arc in self.arcs.get((person.id, day), {}).items():
+                    values[arc.index] = int(a == state and b == nxt)
+                if nxt is None:
+                    return {}  # the pattern breaks a run rule: no hint from it
+                state = nxt
+        return values
+
+
+def add_run_flow(m: RotaModel, max_arcs: int = DEFAULT_MAX_ARCS) -> RunFlow:
+    """Add the flow model for every person with run rules (none if it would exceed ``max_arcs``)."""
+    flow = RunFlow()
     plans = [(p, r) for p in m.problem.people if (r := run_rules(p)) is not None]
     estimate = sum(2 * (r.work_cap + r.min_off + 2) * m.problem.days for _, r in plans)
     if estimate > max_arcs:
-        return 0
-    return sum(_person_flow(m, p, r) for p, r in plans)
+        return flow
+    for person, rules in plans:
+        flow.rules[person.id] = rules
+        _person_flow(m, person, rules, flow)
+    return flow
 
 
-def _person_flow(m: RotaModel, person: Person, rules: RunRules) -> int:
+def _person_flow(m: RotaModel, person: Person, rules: RunRules, flow: RunFlow) -> None:
     """Unroll the automaton over the horizon for one person."""
     cp = m.cp
     layer: dict[State, list[cp_model.IntVar] | None] = {rules.start: None}  # state -> arcs into it
-    count = 0
     for day in range(m.problem.days):
+        todays = flow.arcs.setdefault((person.id, day), {})
         works = m.works(person, day)
         arcs_in: dict[State, list[cp_model.IntVar]] = defaultdict(list)
         working_arcs: list[cp_model.IntVar] = []
@@ -117,7 +151,7 @@ def _person_flow(m: RotaModel, person: Person, rules: RunRules) -> int:
                 if working and isinstance(works, int):
                     continue
                 arc = cp.new_bool_var(f"run(person={person.id},day={day},{_name(state)}->{_name(nxt)})")
-                count += 1
+                todays[(state, nxt)] = arc
                 out.append(arc)
                 arcs_in[nxt].append(arc)
                 if working:
@@ -128,7 +162,6 @@ def _person_flow(m: RotaModel, person: Person, rules: RunRules) -> int:
                 cp.add(sum(out) == sum(into))
         cp.add(sum(working_arcs) == works)
         layer = dict(arcs_in)
-    return count
 
 
 def _name(state: State) -> str:

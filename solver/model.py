@@ -316,10 +316,12 @@ def _improve(
     ``solver.search``'s LNS on this core and the bound proof on the other."""
     cp, deadline = built.rota.cp, started + params.time_limit
     incumbent = search.Incumbent(
-        search.read_values(cp, first), round(first.objective_value), first, cp_model.FEASIBLE
+        search.read_values(cp, first), _objective_of(built, first), first, cp_model.FEASIBLE
     )
-    add_run_flow(built.rota)  # after the first solution: it tightens the LP, the hint stays valid
-    search.set_hint(cp, incumbent.values)
+    flow = add_run_flow(built.rota)  # after the first solution: it tightens the LP
+    arcs = flow.hint(built.rota, lambda var: incumbent.values[var.index])
+    incumbent.values += [arcs.get(i, 0) for i in range(len(incumbent.values), len(cp.proto.variables))]
+    search.set_hint(cp, incumbent.values)  # complete: CP-SAT starts from it at once
     if not (params.own_lns and params.workers == 2):
         reporter = _ProgressReporter(on_progress, should_stop)
         solver, status = _run(built, params, deadline - time.monotonic(), reporter)
@@ -349,11 +351,7 @@ def _improve(
     proof, proof_status = out.get("solver"), out.get("status")
     proven = math.ceil(bound.value - 1e-6)
     solved = proof_status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    if (
-        solved
-        and isinstance(proof, cp_model.CpSolver)
-        and round(proof.objective_value) <= incumbent.objective
-    ):
+    if solved and isinstance(proof, cp_model.CpSolver) and _objective_of(built, proof) <= incumbent.objective:
         return _Outcome(
             proof, cp_model.OPTIMAL if proof_status == cp_model.OPTIMAL else cp_model.FEASIBLE, proven
         )
@@ -368,6 +366,15 @@ def _run(
     solver = cp_model.CpSolver()
     _configure(solver, params, time_limit)
     return solver, solver.solve(built.rota.cp, reporter)
+
+
+def _objective_of(built: BuiltModel, solver: cp_model.CpSolver) -> int:
+    """The objective of the solution the solver holds, from its penalty terms.
+
+    After stop_search() with several workers, ``objective_value`` can belong to an earlier
+    solution than the one the response holds.
+    """
+    return sum(int(solver.value(p.amount)) * p.weight for p in built.penalties)
 
 
 def _result(
