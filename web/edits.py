@@ -71,9 +71,9 @@ def assignment_in_draft(session: Session, assignment_id: int, now: datetime) -> 
     return draft, twin
 
 
-def require_version(rota: Rota, expected: int | None) -> None:
-    """StateConflict if the coordinator edited an older state of the draft than the one stored."""
-    if expected is not None and expected != rota.lock_version:
+def require_version(rota: Rota | None, expected: int | None) -> None:
+    """StateConflict if the coordinator edited an older state of the draft than the stored one (or none)."""
+    if expected is not None and (rota is None or expected != rota.lock_version):
         raise StateConflict("the rota changed since this page was loaded; reload and try again")
 
 

@@ -178,8 +178,7 @@ def publish(station: str, week: str) -> Response:
     with unit_of_work() as session:
         found, week_start = station_by_ref(station), week_of(week)
         draft = rota_with_status(session, found.id, week_start, RotaStatus.DRAFT)
-        if draft is not None:
-            edits.require_version(draft, expected)
+        edits.require_version(draft, expected)
         (published,) = publish_rota(session, stations=[found], week_start=week_start, now=now())
         body = _rota_json(published)
     return jsonify(body)

@@ -116,8 +116,7 @@ def publish(station: str, week: str) -> Response:
         found = station_by_ref(station)
         week_start = week_of(week)
         draft = rota_with_status(session, found.id, week_start, RotaStatus.DRAFT)
-        if draft is not None:
-            edits.require_version(draft, expected_version(form))
+        edits.require_version(draft, expected_version(form))
         publish_rota(session, stations=[found], week_start=week_start, now=now())
     flash(_("The rota is published."), "success")
     return redirect(url_for("planning.week", station=found.code, week=week), 303)
