@@ -19,6 +19,7 @@ from rota.domain import RotaStatus, iso_week_label
 from rota.errors import InfeasibleRota, NotFound, SolverTimeout, StateConflict
 from rota.feeds import SyncReport, sync_published_events
 from rota.models import Assignment, Rota, Station
+from rota.services.visits import apply_published_plan
 from solver.result import FEASIBLE, INFEASIBLE, OPTIMAL, SolveResult
 
 
@@ -158,6 +159,7 @@ def _publish_one(session: Session, draft: Rota, now: datetime) -> SyncReport:
     draft.status = RotaStatus.PUBLISHED
     draft.published_at = now
     session.flush()
+    apply_published_plan(session, draft, now=now)  # the version's visit plan becomes the live one
     return sync_published_events(session, draft.station_id, draft.week_start, now)
 
 
