@@ -20,7 +20,14 @@ from sqlalchemy.orm import Session, sessionmaker
 DEFAULT_DATABASE_URL = "sqlite:///rota.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Modules that declare tables on ``rota.models.Base``; the migrations cover all of them.
-MODEL_MODULES = ("rota.models", "rota.accounts", "rota.feeds", "rota.visits", "rota.selfservice")
+MODEL_MODULES = (
+    "rota.models",
+    "rota.accounts",
+    "rota.feeds",
+    "rota.visits",
+    "rota.selfservice",
+    "rota.audit",
+)
 
 
 def database_url(environ: Mapping[str, str] | None = None) -> str:
@@ -65,8 +72,12 @@ def metadata() -> MetaData:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """A session factory bound to ``engine``."""
-    return sessionmaker(bind=engine)
+    """A session factory bound to ``engine`` whose sessions write the audit log."""
+    from rota.audit import install
+
+    sessions = sessionmaker(bind=engine)
+    install(sessions)
+    return sessions
 
 
 def alembic_config() -> Config:

@@ -145,7 +145,7 @@ def run_plan(request: PlanRequest) -> dict[str, Any]:
     engine = make_engine(database_url())
     try:
         outcome = plan_week(
-            make_session_factory(engine),
+            _sessions(engine, job.id),
             station_id=request.station_id,
             week_start=request.week_start,
             params=_params(request),
@@ -164,6 +164,13 @@ def run_plan(request: PlanRequest) -> dict[str, Any]:
     rota_id = outcome.rota_ids[0] if outcome.rota_ids else None
     return {"status": outcome.status, "objective": outcome.objective, "bound": outcome.bound,
             "rota_id": rota_id, "holes": outcome.holes}  # fmt: skip
+
+
+def _sessions(engine: Any, job_id: str) -> Any:
+    """Sessions whose audit entries name this job as the actor."""
+    sessions = make_session_factory(engine)
+    sessions.configure(info={"actor": f"job:{job_id}"})
+    return sessions
 
 
 def _params(request: PlanRequest) -> Any:

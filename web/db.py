@@ -38,8 +38,14 @@ def database(app: Flask | None = None) -> Database:
 def get_session() -> Session:
     """The request's session, opened on first use."""
     if "db_session" not in g:
-        g.db_session = database().sessions()
+        g.db_session = database().sessions(info={"actor": _actor, "clock": current_app.config["CLOCK"]})
     return g.db_session  # type: ignore[no-any-return]
+
+
+def _actor() -> str:
+    """The audit log's actor of this request: the logged-in account's id (no names)."""
+    user = g.get("_login_user")  # set by Flask-Login; never load the user from inside a flush
+    return f"user:{user.id}" if user is not None and user.is_authenticated else "anonymous"
 
 
 def close_session(_exc: BaseException | None = None) -> None:
