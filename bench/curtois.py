@@ -6,7 +6,9 @@ Each (instance, seed) goes through the same path as ``rota import curtois`` + ``
 ``rota export roster``: the instance is converted with the general rule catalogue, written to and
 read back from the problem-file JSON, solved, and the roster is checked by
 ``rota.importers.curtois_eval`` (which reads the instance text itself).  Exit code 1 if any roster
-fails that check (hard violation or an objective different from the solver's).
+fails that check (hard violation or an objective different from the solver's).  "CPU share" is the
+CPU time the solve got per wall second and worker: well below 1 means the machine was busy and
+the results understate the solver.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ class Run:
     wall_time: float
     time_to_best: float | None
     verdict: str
+    cpu_share: float = 1.0
 
 
 class BestTracker:
@@ -104,16 +107,23 @@ def run_one(path: Path, number: int, seed: int, params: SolveParams, out_dir: Pa
     """Import, round-trip through the problem file, solve, write and independently check the roster."""
     problem = load_problem(json.loads(json.dumps(dump_problem(to_problem(parse_file(path))))))
     tracker = BestTracker(time.monotonic)
+    cpu_before = time.process_time()
     result = solve(problem, replace(params, seed=seed), on_progress=tracker)
+    # CPU seconds of all solver threads per wall second and worker: below 1 on a busy machine.
+    cpu_share = (time.process_time() - cpu_before) / max(result.wall_time * params.workers, 1e-9)
+    run = Run(
+        number, seed, result.status, result.objective, result.bound, result.wall_time, None, "no roster"
+    )
+    run = replace(run, cpu_share=round(cpu_share, 2))
     if result.status not in (OPTIMAL, FEASIBLE) or result.objective is None:
-        return Run(number, seed, result.status, None, result.bound, result.wall_time, None, "no roster")
+        return run
     roster = out_dir / f"{path.stem}.seed{seed}.roster.txt"
     roster.write_text(roster_text(problem, result.assignments), encoding="utf-8")
-    reached = tracker.first_reached.get(result.objective, result.wall_time)
     solver_penalties = {score.rule: score.penalty for score in result.breakdown}
-    verdict = _verdict(path, roster, result.objective, solver_penalties)
-    return Run(
-        number, seed, result.status, result.objective, result.bound, result.wall_time, reached, verdict
+    return replace(
+        run,
+        time_to_best=tracker.first_reached.get(result.objective, result.wall_time),
+        verdict=_verdict(path, roster, result.objective, solver_penalties),
     )
 
 
@@ -168,11 +178,22 @@ def summary_row(runs: Sequence[Run], best: BestKnown | None) -> list[str]:
         "-" if top.time_to_best is None else f"{top.time_to_best:.1f}",
         "/".join(sorted({r.status for r in runs})),
         failed[0] if failed else (OK if solved else "no roster"),
+        f"{statistics.mean(r.cpu_share for r in runs):.2f}",
         spread,
     ]
 
 
-HEADER = ["instance", "best known", "objective", "bound", "gap", "time to best (s)", "status", "evaluator"]
+HEADER = [
+    "instance",
+    "best known",
+    "objective",
+    "bound",
+    "gap",
+    "time to best (s)",
+    "status",
+    "evaluator",
+    "CPU share",
+]
 
 
 def markdown_table(rows: Sequence[Sequence[str]], seeds: int) -> str:
@@ -243,7 +264,7 @@ def main(
             run = run_one(folder / f"Instance{number}.txt", number, seed, params, out)
             click.echo(
                 f"Instance{number} seed {seed}: {run.status} {run.objective} bound {run.bound} "
-                f"best at {run.time_to_best} s, evaluator {run.verdict}",
+                f"best at {run.time_to_best} s, CPU share {run.cpu_share}, evaluator {run.verdict}",
                 err=True,
             )
             runs.append(run)
