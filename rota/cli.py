@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from rota import db
+from rota.backup_cli import export_all_command, import_all_command
 from rota.demo import seed_demo
 from rota.domain import current_week_start, iso_week_label, parse_iso_week
 from rota.errors import (
@@ -381,6 +382,8 @@ def _write_json(path: Path, data: object) -> None:
 main.add_command(import_group)
 main.add_command(export_group)
 main.add_command(feed_url)
+main.add_command(export_all_command)
+main.add_command(import_all_command)
 
 
 if __name__ == "__main__":  # pragma: no cover
