@@ -27,6 +27,7 @@ from web.db import database
 
 EXTENSION = "rota_jobs"
 RUNNING, DONE, FAILED = "running", "done", "failed"
+STARTUP_GRACE = 10.0  # seconds a busy worker may take between starting a job and its first heartbeat
 
 
 @dataclass
@@ -206,7 +207,7 @@ def _started_long_ago(found: Any, meta: dict[str, Any]) -> bool:
     if began is None:
         return True
     age = (datetime.now(UTC) - began.replace(tzinfo=UTC)).total_seconds()
-    return age > float(meta.get("heartbeat_ttl", 15))
+    return age > float(meta.get("heartbeat_ttl", 15)) + STARTUP_GRACE
 
 
 def init_app(app: Flask) -> None:

@@ -96,7 +96,7 @@ def test_worker_killed_mid_solve_leaves_database_unchanged(
     wait_for(coordinator_q, job["id"], lambda j: j["best_objective"] is not None, limit=40)
 
     kill_worker(worker)
-    failed = wait_for(coordinator_q, job["id"], lambda j: j["state"] != "running", limit=10)
+    failed = wait_for(coordinator_q, job["id"], lambda j: j["state"] != "running", limit=25)
 
     assert (failed["state"], failed["error"]) == ("failed", "worker_lost")
     assert "the rota is unchanged" in failed["message"]
