@@ -21,6 +21,27 @@ STATION_WEEK = [
 ]
 ASSIGNMENT = [{"name": "assignment_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
 JOB = [{"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}]
+REF = [
+    {
+        "name": "ref",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": "booking reference (e.g. BK-7K2M9Q) or visit id",
+    }
+]
+SLOT_QUERY = [
+    {
+        "name": "service_type",
+        "in": "query",
+        "required": True,
+        "schema": {"$ref": "#/components/schemas/ServiceType"},
+    },
+    {"name": "compound", "in": "query", "required": True, "schema": {"type": "integer"}},
+]
+SERVICE_TYPES = ["appliance_repair", "health_consult", "housekeeping", "first_aid"]
+VISIT_STATUSES = ["requested", "scheduled", "in_progress", "done", "cancelled", "could_not_serve"]
+URGENCIES = ["normal", "urgent", "emergency"]
 
 ERRORS = {
     "401": {"$ref": "#/components/responses/Error"},
@@ -114,6 +135,7 @@ def _paths() -> dict[str, Any]:
             "delete": _op("Remove an assignment", "200", "Rota", params=ASSIGNMENT)
         },
         "/me/shifts": {"get": _op("My published shifts (staff)", "200", "MyShifts")},
+        **_visit_paths(),
         "/openapi.json": {
             "get": {
                 "summary": "This document",
@@ -121,6 +143,166 @@ def _paths() -> dict[str, Any]:
                 "responses": {"200": {"description": "OpenAPI"}},
             }
         },
+    }
+
+
+def _visit_paths() -> dict[str, Any]:
+    """The home-visit routes: intake, slots, bookings, one visit, dispatch now."""
+    unprocessable = {"422": {"$ref": "#/components/responses/Error"}}
+    conflict = {"409": {"$ref": "#/components/responses/Error"}}
+    resident = {
+        "name": {"type": "string"},
+        "phone": {"type": "string", "description": "a Chinese or international phone number"},
+        "compound": {"type": "integer"},
+        "building": {"type": "integer"},
+        "flat": {"type": "string"},
+        "language": {"enum": ["yue", "cmn"]},
+        "lives_alone": {"type": "boolean"},
+        "service_type": {"$ref": "#/components/schemas/ServiceType"},
+        "description": {"type": "string"},
+    }
+    window = {
+        "type": "object",
+        "properties": {"start": {"type": "string"}, "end": {"type": "string"}},
+        "required": ["start", "end"],
+    }
+    intake = resident | {
+        "urgency": {"enum": URGENCIES, "default": "normal"},
+        "windows": {"type": "array", "items": window, "minItems": 1, "maxItems": 5},
+    }
+    booking = resident | {"start": {"type": "string", "description": "one of the offered slot starts"}}
+    required = ["name", "phone", "compound", "service_type"]
+    return {
+        "/visits": {
+            "post": _op(
+                "Record a request taken on the phone (coordinator)",
+                "201",
+                "Visit",
+                requestBody=_body(intake, [*required, "windows"]),
+            )
+        },
+        "/visits/slots": {
+            "get": _op(
+                "Times in the next seven days when a qualified butler can come",
+                "200",
+                "Slots",
+                params=SLOT_QUERY,
+            )
+            | {"responses": {"200": {"description": "slots"} | _json("Slots")} | ERRORS | unprocessable}
+        },
+        "/visits/bookings": {
+            "get": _op("My bookings (resident)", "200", "Visits"),
+            "post": _op(
+                "Book an offered slot; the booking reference comes back",
+                "201",
+                "Visit",
+                requestBody=_body(booking, [*required, "start"]),
+            )
+            | {
+                "responses": {"201": {"description": "booked"} | _json("Visit")}
+                | ERRORS
+                | unprocessable
+                | conflict
+            },
+        },
+        "/visits/{ref}": {
+            "get": _op(
+                "One visit (contact details only for coordinators and its butler)", "200", "Visit", params=REF
+            ),
+            "patch": _op(
+                "Move a booking to another offered start",
+                "200",
+                "Visit",
+                params=REF,
+                requestBody=_body({"start": {"type": "string"}}, ["start"]),
+            )
+            | {
+                "responses": {"200": {"description": "moved"} | _json("Visit")}
+                | ERRORS
+                | unprocessable
+                | conflict
+            },
+            "delete": _op("Cancel a visit", "200", "Visit", params=REF)
+            | {"responses": {"200": {"description": "cancelled"} | _json("Visit")} | ERRORS | conflict},
+        },
+        "/visits/{ref}/dispatch": {
+            "post": _op(
+                "Emergency first aid: send the nearest free qualified butler on duty now, re-plan the day",
+                "200",
+                "Dispatch",
+                params=REF,
+            )
+            | {"responses": {"200": {"description": "dispatched"} | _json("Dispatch")} | ERRORS | conflict}
+        },
+    }
+
+
+def _visit_schemas() -> dict[str, Any]:
+    """Schemas of the home-visit routes."""
+    text = {"type": ["string", "null"]}
+    visit = {
+        "type": "object",
+        "properties": {
+            "reference": {"type": "string"},
+            "status": {"enum": VISIT_STATUSES},
+            "service_type": {"$ref": "#/components/schemas/ServiceType"},
+            "urgency": {"enum": URGENCIES},
+            "compound": {"type": "string"},
+            "person": text,
+            "start": {"type": ["string", "null"], "format": "date-time"},
+            "end": {"type": ["string", "null"], "format": "date-time"},
+            "reason": {
+                "oneOf": [
+                    {"type": "object", "properties": {"zh": {"type": "string"}, "en": {"type": "string"}}},
+                    {"type": "null"},
+                ]
+            },
+            "note": text,
+            "resident": {"type": "string", "description": "coordinators and the assigned butler only"},
+            "phone": {"type": "string", "description": "coordinators and the assigned butler only"},
+            "building": text,
+            "flat": text,
+            "description": text,
+        },
+        "required": ["reference", "status", "service_type", "urgency", "compound", "person", "start", "end"],
+    }
+    slot = {
+        "type": "object",
+        "properties": {
+            "start": {"type": "string", "format": "date-time"},
+            "end": {"type": "string", "format": "date-time"},
+            "butlers": {"type": "integer", "description": "how many butlers could come"},
+        },
+        "required": ["start", "end", "butlers"],
+    }
+    change = {
+        "type": "object",
+        "properties": {
+            "reference": {"type": "string"},
+            "old_person": text,
+            "old_start": text,
+            "new_person": text,
+            "new_start": text,
+        },
+        "required": ["reference", "old_person", "old_start", "new_person", "new_start"],
+    }
+    dispatch = {
+        "type": "object",
+        "properties": {
+            "visit": {"$ref": "#/components/schemas/Visit"},
+            "person": {"type": "string"},
+            "start": {"type": "string", "format": "date-time"},
+            "travel_minutes": {"type": "integer"},
+            "changes": {"type": "array", "items": change},
+        },
+        "required": ["visit", "person", "start", "travel_minutes", "changes"],
+    }
+    return {
+        "ServiceType": {"enum": SERVICE_TYPES},
+        "Visit": visit,
+        "Visits": {"type": "array", "items": {"$ref": "#/components/schemas/Visit"}},
+        "Slots": {"type": "array", "items": slot},
+        "Dispatch": dispatch,
     }
 
 
@@ -196,7 +378,7 @@ def _schemas() -> dict[str, Any]:
         "Week": week,
         "MyShifts": {"type": "array", "items": {"type": "object"}},
         "Error": error,
-    }
+    } | _visit_schemas()
 
 
 def openapi_document() -> dict[str, Any]:

@@ -170,14 +170,16 @@ def _address(
     session: Session, station: Station, data: Mapping[str, Any], errors: list[FieldError]
 ) -> tuple[Compound | None, int | None]:
     """The compound (of this station) and the building (of that compound)."""
-    compound = session.get(Compound, _int(data.get("compound")))
+    compound_id = _int(data.get("compound"))
+    compound = session.get(Compound, compound_id) if compound_id is not None else None
     if compound is None or compound.station_id != station.id:
         errors.append(FieldError("compound", "not a compound of this station"))
         return None, None
     raw = data.get("building")
     if raw in (None, ""):
         return compound, None
-    building = session.get(Building, _int(raw))
+    building_id = _int(raw)
+    building = session.get(Building, building_id) if building_id is not None else None
     if building is None or building.compound_id != compound.id:
         errors.append(FieldError("building", f"not a building of {compound.name}"))
         return compound, None

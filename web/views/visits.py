@@ -11,20 +11,34 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from rota.accounts import Role
-from rota.domain import DEFAULT_TIMEZONE, ServiceType, VisitStatus
-from rota.errors import FieldError, InvalidInput
-from rota.models import Station, VisitRequest
-from rota.services import booking
+from rota.domain import DEFAULT_TIMEZONE, ServiceType, Urgency, VisitStatus
+from rota.errors import FieldError, InvalidInput, StateConflict
+from rota.models import Person, Station, VisitRequest
+from rota.services import booking, dispatch
 from rota.services import visits as home
 from rota.visits import Resident, VisitState
-from web.auth import role_required
+from web.auth import csrf, role_required
 from web.common import now
 from web.db import get_session, unit_of_work
 
@@ -33,12 +47,60 @@ coordinators = role_required(Role.COORDINATOR)
 bookers = role_required(Role.COORDINATOR, Role.RESIDENT)
 anyone = role_required(Role.COORDINATOR, Role.RESIDENT, Role.STAFF)
 RESIDENT_FIELDS = ("name", "phone", "compound", "building", "flat", "language", "lives_alone")
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+SERVICE_LABELS = {
+    ServiceType.APPLIANCE_REPAIR: _l("Appliance repair"),
+    ServiceType.HEALTH_CONSULT: _l("Health consultation"),
+    ServiceType.HOUSEKEEPING: _l("Housekeeping visit"),
+    ServiceType.FIRST_AID: _l("Emergency first aid"),
+}
+STATUS_LABELS = {
+    VisitStatus.REQUESTED: _l("Requested"),
+    VisitStatus.SCHEDULED: _l("Scheduled"),
+    VisitStatus.IN_PROGRESS: _l("In progress"),
+    VisitStatus.DONE: _l("Done"),
+    VisitStatus.CANCELLED: _l("Cancelled"),
+    VisitStatus.COULD_NOT_SERVE: _l("Could not serve"),
+}
+URGENCY_LABELS = {
+    Urgency.NORMAL: _l("Normal"),
+    Urgency.URGENT: _l("Urgent"),
+    Urgency.EMERGENCY: _l("Emergency"),
+}
+LANGUAGE_LABELS = {"yue": _l("Cantonese"), "cmn": _l("Mandarin")}
+
+
+@bp.record_once
+def _exempt_api_from_form_csrf(state: BlueprintSetupState) -> None:
+    """The JSON routes check CSRF like the rest of the API: only for cookie-authenticated calls."""
+    protection = state.app.extensions["rota_csrf"]
+    for view in (api_intake, api_book, api_cancel, api_reschedule, api_dispatch):
+        protection.exempt(view)
+
+
+@bp.before_request
+def _protect_api() -> None:
+    """Unsafe API calls with the session cookie need the X-CSRFToken header; Basic-auth calls do not."""
+    if not request.path.startswith("/api/") or request.method not in UNSAFE:
+        return
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    if current_user.is_authenticated and not g.get("basic_auth"):
+        csrf().protect()
 
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    """``when(moment)``: local "MM-DD HH:MM" in the station's zone."""
-    return {"when": when}
+    """``when(moment)``: local "MM-DD HH:MM"; ``label(value)``: a service, status or urgency by name."""
+    return {"when": when, "label": label, "services_labels": SERVICE_LABELS}
+
+
+def label(value: object) -> str:
+    """The translated name of a service type, visit status, urgency or language code."""
+    for table in (SERVICE_LABELS, STATUS_LABELS, URGENCY_LABELS, LANGUAGE_LABELS):
+        if value in table:
+            return str(table[value])  # type: ignore[index]
+    return "" if value is None else str(value)
 
 
 def when(moment: datetime | None) -> str:
@@ -159,7 +221,9 @@ def intake() -> Response | str:
             reference = state.reference
         flash(_("Request recorded: %(ref)s", ref=reference))
         return redirect(url_for("visits.station_visits"), 303)
-    return render_template("visits/intake.html", station=station, services=list(ServiceType))
+    return render_template(
+        "visits/intake.html", station=station, services=list(ServiceType), urgencies=list(Urgency)
+    )
 
 
 @bp.route("/book", methods=["GET", "POST"])
@@ -169,7 +233,8 @@ def book() -> Response | str:
     station = my_station()
     if request.method == "POST":
         with unit_of_work() as session:
-            state = booking.book(session, station, dict(request.form), now=now(), user_id=_resident_user())
+            data = _own_phone(session, station, dict(request.form))
+            state = booking.book(session, station, data, now=now(), user_id=_resident_user())
             reference = state.reference
         flash(_("Booked. Your reference is %(ref)s", ref=reference))
         return redirect(url_for("visits.booked", ref=reference), 303)
@@ -189,6 +254,28 @@ def book() -> Response | str:
     )
 
 
+def _own_phone(session: Session, station: Station, data: dict[str, Any]) -> dict[str, Any]:
+    """A resident may not book under a phone number that belongs to another resident's account.
+
+    Bookings are the resident's own by the account linked to the phone's resident record, so
+    booking with someone else's number would hand their bookings over.
+    """
+    if current_user.role != Role.RESIDENT:
+        return data
+    errors: list[FieldError] = []
+    phone = home._phone(data.get("phone"), errors)
+    if phone is None:
+        return data  # the booking's own validation reports it
+    owner = session.scalars(
+        select(Resident.user_id).where(Resident.station_id == station.id, Resident.phone == phone)
+    ).first()
+    mine = session.scalars(select(Resident.phone).where(Resident.user_id == current_user.id)).first()
+    if (owner is not None and owner != current_user.id) or (mine is not None and mine != phone):
+        message = "this phone number cannot be used from this account; please call the station"
+        raise InvalidInput("the booking is not valid", [FieldError("phone", message)])
+    return data
+
+
 def _resident_user() -> int | None:
     """The resident's own account id when they book for themselves."""
     return int(current_user.id) if current_user.role == Role.RESIDENT else None
@@ -197,9 +284,114 @@ def _resident_user() -> int | None:
 @bp.get("/visits/<ref>")
 @anyone
 def booked(ref: str) -> str:
-    """One visit: state, butler and time; contact details only for those who may see them."""
+    """One visit: state, butler and time, its steps; contact details only for those who may see them."""
+    session = get_session()
     state = visible_state(ref)
-    return render_template("visits/detail.html", state=state, data=visit_json(state), statuses=VisitStatus)
+    data = visit_json(state)
+    visit = state.visit
+    slots: list[booking.Slot] = []
+    if (
+        current_user.role in (Role.COORDINATOR, Role.RESIDENT)
+        and visit.status in (VisitStatus.REQUESTED, VisitStatus.SCHEDULED)
+        and not state.pinned
+    ):
+        station, service = visit.station, visit.service_type
+        slots = booking.available_slots(session, station, service, visit.compound_id, now=now())
+    others = []
+    if "phone" in data:  # the elder's other visits: for those who may see who the elder is
+        others = [s for s in home.history(session, state) if s.visit_id != state.visit_id]
+    return render_template(
+        "visits/detail.html",
+        state=state,
+        data=data,
+        events=home.events(session, state.visit_id),
+        history=others,
+        slots=slots,
+        may_dispatch=_may_dispatch(state),
+        person_name=lambda pid: _person_name(pid) or "",
+    )
+
+
+@bp.get("/my/bookings")
+@role_required(Role.RESIDENT)
+def my_bookings() -> str:
+    """The logged-in resident's own bookings, newest first."""
+    return render_template("visits/bookings.html", states=own_bookings())
+
+
+def own_bookings() -> list[VisitState]:
+    """Visits of the residents linked to the logged-in account (never anyone else's)."""
+    return list(
+        get_session().scalars(
+            select(VisitState)
+            .join(VisitState.resident)
+            .join(VisitState.visit)
+            .where(Resident.user_id == current_user.id)
+            .order_by(VisitRequest.window_start.desc())
+        )
+    )
+
+
+def _may_dispatch(state: VisitState) -> bool:
+    """Coordinators may send someone now to a first-aid request that is not under way yet."""
+    return (
+        current_user.role == Role.COORDINATOR
+        and state.visit.service_type == ServiceType.FIRST_AID
+        and state.visit.status in (VisitStatus.REQUESTED, VisitStatus.SCHEDULED)
+        and not state.pinned
+    )
+
+
+def _person_name(person_id: int | None) -> str | None:
+    """A butler's name by id."""
+    if person_id is None:
+        return None
+    person = get_session().get(Person, person_id)
+    return person.name if person else None
+
+
+def _dispatch(ref: str) -> tuple[VisitState, dispatch.Dispatch]:
+    """Dispatch now (first aid only) in one unit of work."""
+    with unit_of_work() as session:
+        state = visible_state(ref)
+        if state.visit.service_type != ServiceType.FIRST_AID:
+            raise StateConflict("only first-aid requests are dispatched now")
+        sent = dispatch.dispatch_now(session, state, now=now())
+    return state, sent
+
+
+def _change_line(change: dispatch.Change) -> str:
+    """One changed visit: reference, before and after."""
+
+    def who(person_id: int | None, start: datetime | None) -> str:
+        if person_id is None:
+            return _("not served")
+        return f"{_person_name(person_id) or ''} {when(start)}".strip()
+
+    before, after = who(change.old_person, change.old_start), who(change.new_person, change.new_start)
+    return _("%(ref)s: %(before)s → %(after)s", ref=change.reference, before=before, after=after)
+
+
+@bp.post("/visits/<ref>/dispatch")
+@coordinators
+def dispatch_visit(ref: str) -> Response:
+    """ "Dispatch now": the nearest free qualified butler on duty; the rest of the day re-planned."""
+    _, sent = _dispatch(ref)
+    flash(
+        _(
+            "Dispatched: %(name)s arrives at %(time)s (%(minutes)s minutes' travel).",
+            name=sent.person.name,
+            time=when(sent.start),
+            minutes=sent.travel_minutes,
+        )
+    )
+    if sent.changes:
+        flash(_("Other visits changed: %(n)s", n=len(sent.changes)))
+        for change in sent.changes:
+            flash(_change_line(change))
+    else:
+        flash(_("No other visit changed."))
+    return redirect(url_for("visits.booked", ref=ref), 303)
 
 
 @bp.post("/visits/<ref>/cancel")
@@ -278,9 +470,44 @@ def api_slots() -> Response:
 def api_book() -> tuple[Response, int]:
     """Book a slot; the booking reference comes back."""
     with unit_of_work() as session:
-        state = booking.book(session, my_station(), json_data(), now=now(), user_id=_resident_user())
+        station = my_station()
+        data = _own_phone(session, station, json_data())
+        state = booking.book(session, station, data, now=now(), user_id=_resident_user())
         body = visit_json(state)
     return jsonify(body), 201
+
+
+@bp.get("/api/v1/visits/bookings")
+@role_required(Role.RESIDENT)
+def api_my_bookings() -> Response:
+    """The logged-in resident's own bookings."""
+    return jsonify([visit_json(s) for s in own_bookings()])
+
+
+@bp.post("/api/v1/visits/<ref>/dispatch")
+@coordinators
+def api_dispatch(ref: str) -> Response:
+    """Dispatch now: who goes, when, and the other visits that changed."""
+    state, sent = _dispatch(ref)
+    changes = [
+        {
+            "reference": c.reference,
+            "old_person": _person_name(c.old_person),
+            "old_start": local_iso(c.old_start),
+            "new_person": _person_name(c.new_person),
+            "new_start": local_iso(c.new_start),
+        }
+        for c in sent.changes
+    ]
+    return jsonify(
+        {
+            "visit": visit_json(state),
+            "person": sent.person.name,
+            "start": local_iso(sent.start),
+            "travel_minutes": sent.travel_minutes,
+            "changes": changes,
+        }
+    )
 
 
 @bp.get("/api/v1/visits/<ref>")
