@@ -40,8 +40,10 @@ from rota.errors import (
 )
 from rota.feeds_cli import feed_url
 from rota.importers.commands import export_group, import_group
+from rota.ledger_cli import ledger
 from rota.models import Station
-from rota.services.problem import build_problem, save_plan
+from rota.services.planning_input import planning_problem
+from rota.services.problem import save_plan
 from rota.services.rotas import publish as publish_rotas
 from rota.services.stations import find_stations
 from rota.services.summary import format_summary
@@ -224,7 +226,7 @@ def plan(
     with _sessions() as sessions:
         with sessions.begin() as session:
             station_id = find_stations(session, station)[0].id if station else None
-            problem, context = build_problem(session, week_start=week_start, station_id=station_id)
+            problem, context = planning_problem(session, week_start=week_start, station_id=station_id)
         result = _solve(problem, time_limit, workers, seed)
         click.echo(format_summary(problem, result, lang))
         with sessions.begin() as session:
@@ -292,7 +294,7 @@ def export_problem(week: date | None, station: str | None, output: Path) -> None
     _check_writable(output, "--output")
     with _sessions() as sessions, sessions.begin() as session:
         station_id = find_stations(session, station)[0].id if station else None
-        problem, _ = build_problem(session, week_start=week_start, station_id=station_id)
+        problem, _ = planning_problem(session, week_start=week_start, station_id=station_id)
     from rota.problem_file import dump_problem
 
     _write_json(output, dump_problem(problem))
@@ -384,6 +386,7 @@ main.add_command(export_group)
 main.add_command(feed_url)
 main.add_command(export_all_command)
 main.add_command(import_all_command)
+main.add_command(ledger)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,7 +12,8 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from rota.services.problem import build_problem, save_plan
+from rota.services.planning_input import planning_problem
+from rota.services.problem import save_plan
 from rota.services.stations import find_stations, materialise_shifts
 from solver.model import Progress, SolveParams, solve
 
@@ -43,7 +44,7 @@ def plan_week(
         (station,) = find_stations(session, str(station_id))
         materialise_shifts(session, station, week_start)
         session.flush()
-        problem, context = build_problem(session, week_start=week_start, station_id=station_id)
+        problem, context = planning_problem(session, week_start=week_start, station_id=station_id)
     result = solve(problem, params, on_progress, should_stop)
     with sessions() as session, session.begin():
         rotas = save_plan(session, context, result, now=now())

@@ -13,6 +13,7 @@ from rota.selfservice import SelfServiceSettings, SignupStatus, SwapStatus
 from rota.services import selfservice as ss
 from rota.services import selfservice_activities as acts
 from rota.services import selfservice_swaps as swaps
+from rota.services.planning_input import planning_problem
 from rota.services.problem import build_problem, person_key
 from rota.services.rotas import rota_with_status
 from rota.services.selfservice_queue import leave_effects, queue
@@ -236,3 +237,14 @@ def test_changes_since_last_seen(session: Session, tiny: TinyStation) -> None:
     assert [s.id for s in changes.swaps] == [swap.id]
     ss.mark_seen(session, tiny.full_timer, today=today, now=NOW + timedelta(hours=3))
     assert ss.changes_since_seen(session, tiny.full_timer, today=today).empty
+
+
+def test_planning_problem_pins_confirmed_signups(session: Session, tiny: TinyStation) -> None:
+    activity = _activity(session, tiny)
+    signup = acts.sign_up(session, activity.id, tiny.full_timer, now=NOW)
+    acts.decide_signup(session, signup.id, approve=True, now=NOW)
+
+    problem, context = planning_problem(session, week_start=tiny.week, station_id=tiny.station.id)
+
+    assert (person_key(tiny.full_timer.id), "T1-1204-ACT3") in {(p.person, p.shift) for p in problem.pins}
+    assert (person_key(tiny.full_timer.id), "T1-1204-ACT3") in context.pinned
