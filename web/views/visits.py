@@ -356,6 +356,8 @@ def _dispatch(ref: str) -> tuple[VisitState, dispatch.Dispatch]:
         state = visible_state(ref)
         if state.visit.service_type != ServiceType.FIRST_AID:
             raise StateConflict("only first-aid requests are dispatched now")
+        if state.pinned:
+            raise StateConflict("this visit was already dispatched or is under way")
         sent = dispatch.dispatch_now(session, state, now=now())
     return state, sent
 
@@ -375,8 +377,8 @@ def _change_line(change: dispatch.Change) -> str:
 @bp.post("/visits/<ref>/dispatch")
 @coordinators
 def dispatch_visit(ref: str) -> Response:
-    """ "Dispatch now": the nearest free qualified butler on duty; the rest of the day re-planned."""
-    _, sent = _dispatch(ref)
+    """Dispatch now: the nearest free qualified butler on duty; the rest of the day re-planned."""
+    sent = _dispatch(ref)[1]
     flash(
         _(
             "Dispatched: %(name)s arrives at %(time)s (%(minutes)s minutes' travel).",
