@@ -8,9 +8,12 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from rota.accounts import Role, create_user
 from rota.domain import RotaStatus
+from rota.models import Person
 from tests.web.conftest import PASSWORD, TUPLES_WARNING, Demo
 from tests.web.helpers import current
+from web.db import database
 
 pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings(TUPLES_WARNING)]
 WEEK = "2026-W51"  # a week without a rota: the coordinator generates it
@@ -54,13 +57,32 @@ def test_coordinator_plans_and_publishes_and_staff_see_it(
     assert page.text_content("#status-badge").startswith("已发布")
     context.close()
 
+    published = current(live_app, RotaStatus.PUBLISHED)
+    assert published, "the published rota has assignments"
+    on_duty = published[0][2]  # a person with at least one shift in the published week
+    _staff_account(live_app, on_duty, "onduty")
     staff = browser.new_context(locale="zh-CN").new_page()
-    log_in(staff, server, "staff")
+    log_in(staff, server, "onduty")
     staff.goto(f"{server}/me/shifts")
-    mine = [s for _, s, p, _ in current(live_app, RotaStatus.PUBLISHED) if p == demo.staff_person_id]
+    mine = [s for _, s, p, _ in published if p == on_duty]
     assert staff.locator("h1").text_content() == "我的班次"
     assert staff.locator("#my-shifts tbody tr").count() == len(mine) > 0
     staff.context.close()
+
+
+def _staff_account(app: Flask, person_id: int, username: str) -> None:
+    """A staff login for the person (the seeded staff account may have no shift in a short solve)."""
+    with database(app).sessions() as session, session.begin():
+        person = session.get(Person, person_id)
+        assert person is not None
+        create_user(
+            session,
+            username=username,
+            password=PASSWORD,
+            role=Role.STAFF,
+            person=person,
+            station=person.station,
+        )
 
 
 def _move_somewhere(page: Any) -> str:
