@@ -219,7 +219,7 @@ def intake() -> Response | str:
         with unit_of_work() as session:
             state = home.intake(session, station, form_data(), now=now())
             reference = state.reference
-        flash(_("Request recorded: %(ref)s", ref=reference))
+        flash(_("Request recorded: %(ref)s", ref=reference), "success")
         return redirect(url_for("visits.station_visits"), 303)
     return render_template(
         "visits/intake.html", station=station, services=list(ServiceType), urgencies=list(Urgency)
@@ -236,7 +236,7 @@ def book() -> Response | str:
             data = _own_phone(session, station, dict(request.form))
             state = booking.book(session, station, data, now=now(), user_id=_resident_user())
             reference = state.reference
-        flash(_("Booked. Your reference is %(ref)s", ref=reference))
+        flash(_("Booked. Your reference is %(ref)s", ref=reference), "success")
         return redirect(url_for("visits.booked", ref=reference), 303)
     service = request.args.get("service_type")
     compound = request.args.get("compound", type=int)
@@ -385,7 +385,8 @@ def dispatch_visit(ref: str) -> Response:
             name=sent.person.name,
             time=when(sent.start),
             minutes=sent.travel_minutes,
-        )
+        ),
+        "success",
     )
     if sent.changes:
         flash(_("Other visits changed: %(n)s", n=len(sent.changes)))
@@ -402,7 +403,7 @@ def cancel(ref: str) -> Response:
     """Cancel a visit."""
     with unit_of_work() as session:
         booking.cancel(session, visible_state(ref), now=now(), note=request.form.get("note") or None)
-    flash(_("Cancelled."))
+    flash(_("Cancelled."), "success")
     return redirect(url_for("visits.booked", ref=ref), 303)
 
 
@@ -412,7 +413,7 @@ def reschedule(ref: str) -> Response:
     """Move a visit to another offered time."""
     with unit_of_work() as session:
         booking.reschedule(session, visible_state(ref), request.form.get("start"), now=now())
-    flash(_("Moved."))
+    flash(_("Moved."), "success")
     return redirect(url_for("visits.booked", ref=ref), 303)
 
 
