@@ -367,11 +367,11 @@ def _change_line(change: dispatch.Change) -> str:
 
     def who(person_id: int | None, start: datetime | None) -> str:
         if person_id is None:
-            return _("not served")
+            return str(_("not served"))
         return f"{_person_name(person_id) or ''} {when(start)}".strip()
 
     before, after = who(change.old_person, change.old_start), who(change.new_person, change.new_start)
-    return _("%(ref)s: %(before)s → %(after)s", ref=change.reference, before=before, after=after)
+    return str(_("%(ref)s: %(before)s → %(after)s", ref=change.reference, before=before, after=after))
 
 
 @bp.post("/visits/<ref>/dispatch")
