@@ -99,3 +99,4 @@ def _register_blueprints(app: Flask) -> None:
     if importlib.util.find_spec("web.views.feeds") is not None:
         feeds = importlib.import_module("web.views.feeds")
         app.register_blueprint(feeds.bp)
+        app.register_blueprint(importlib.import_module("web.views.calendar").bp)  # feed links, QR, revoke

@@ -103,6 +103,10 @@ ROUTES = [
     ("visits.api_cancel", "DELETE", "/api/v1/visits/BK-NOPE", {C, R}),
     ("visits.api_reschedule", "PATCH", "/api/v1/visits/BK-NOPE", {C, R}),
     ("visits.api_dispatch", "POST", "/api/v1/visits/BK-NOPE/dispatch", {C}),
+    ("calendar.mine", "GET", "/me/calendar", {S}),
+    ("calendar.renew_mine", "POST", "/me/calendar/renew", {S}),
+    ("calendar.person_page", "GET", "/manage/S01/people/1/calendar", {C}),
+    ("calendar.renew_person", "POST", "/manage/S01/people/1/calendar/renew", {C}),
     ("exports.week", "GET", f"/rota/{W}/export.xlsx", {C}),
     ("exports.month", "GET", "/rota/S01/month/2026-12/export.csv", {C}),
 ]
