@@ -16,14 +16,15 @@ import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, ForeignKey, Row, Select, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, selectinload
 
-from rota.domain import DAYS_PER_WEEK, RotaStatus, iso_week_label
+from rota.domain import DAYS_PER_WEEK, RotaStatus, VisitStatus, iso_week_label
 from rota.errors import FieldError, InvalidInput, NotFound
 from rota.ical import (
     DEFAULT_LANG,
@@ -32,16 +33,32 @@ from rota.ical import (
     EventStatus,
     FeedEvent,
     ShiftDetails,
+    VisitDetails,
     as_lang,
     build_calendar,
     text,
 )
-from rota.models import Assignment, Base, Organisation, Person, Rota, Shift, Station, enum_column
+from rota.models import (
+    Assignment,
+    Base,
+    Building,
+    Compound,
+    Organisation,
+    Person,
+    Rota,
+    Shift,
+    Station,
+    VisitRequest,
+    enum_column,
+)
+from rota.visits import SERVICE_MINUTES, VisitState
 
 UID_DOMAIN = "eldercare-rota"
 PAST_WINDOW = timedelta(weeks=4)
 CANCELLED_KEPT = timedelta(days=30)
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+# A visit is in its butler's feed from publication on while it is planned, under way or done.
+SHOWN_VISITS = (VisitStatus.SCHEDULED, VisitStatus.IN_PROGRESS, VisitStatus.DONE)
 
 Subject = Person | Station | Organisation
 
@@ -71,15 +88,20 @@ class FeedToken(Base):
 
 
 class CalendarEvent(Base):
-    """The feed state of one person's assignment to one shift, kept across re-plans."""
+    """The feed state of a person's assignment to a shift, or of a butler's visit, kept across re-plans.
+
+    Exactly one of ``shift_id`` and ``visit_id`` is set.  Visit events hold the resident's details
+    (only the butler's own feed shows them; station and organisation feeds leave visits out).
+    """
 
     __tablename__ = "calendar_events"
-    __table_args__ = (UniqueConstraint("shift_id", "person_id"),)
+    __table_args__ = (UniqueConstraint("shift_id", "person_id"), UniqueConstraint("visit_id", "person_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = mapped_column(String(200), unique=True)
     station_id: Mapped[int] = mapped_column(ForeignKey("stations.id", ondelete="CASCADE"), index=True)
-    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id", ondelete="CASCADE"))
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id", ondelete="CASCADE"))
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visit_requests.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     start_at: Mapped[datetime]
     end_at: Mapped[datetime] = mapped_column(index=True)
@@ -258,7 +280,7 @@ def week_events(session: Session, station_id: int, week_start: date) -> dict[tup
         .join(Shift, Shift.id == CalendarEvent.shift_id)
         .where(CalendarEvent.station_id == station_id, Shift.date >= week_start, Shift.date < week_end)
     )
-    return {(e.shift_id, e.person_id): e for e in rows}
+    return {(e.shift_id, e.person_id): e for e in rows if e.shift_id is not None}
 
 
 def _touch(event: CalendarEvent, now: datetime) -> None:
@@ -305,15 +327,119 @@ def _cancel(event: CalendarEvent, now: datetime) -> bool:
     return True
 
 
+def visit_uid(station_id: int, visit_id: int, person_id: int) -> str:
+    """The UID of a butler's event for a home visit: derived from station, visit and butler only."""
+    return f"station{station_id}-visit{visit_id}-person{person_id}@{UID_DOMAIN}"
+
+
+def _week_bounds(station: Station, week_start: date) -> tuple[datetime, datetime]:
+    """Monday 00:00 to the next Monday 00:00 of the week in the station's zone."""
+    zone = ZoneInfo(station.timezone)
+    first = datetime.combine(week_start, time(), zone)
+    return first, datetime.combine(week_start + timedelta(days=DAYS_PER_WEEK), time(), zone)
+
+
+def _week_visits(station: Station, week_start: date) -> Any:
+    """The WHERE clause of the station's visit requests whose window starts in the week."""
+    first, last = _week_bounds(station, week_start)
+    return (
+        (VisitRequest.station_id == station.id)
+        & (VisitRequest.window_start >= first)
+        & (VisitRequest.window_start < last)
+    )
+
+
+def visit_address(compound: str, building: str | None, flat: str | None) -> str:
+    """A resident's full address: compound, building and flat."""
+    return " ".join(part for part in (compound, building, flat) if part)
+
+
+def wanted_visits(session: Session, station: Station, week_start: date) -> dict[tuple[int, int], Wanted]:
+    """What each published visit of the station's week should show its butler, by (visit id, person id)."""
+    rows = session.execute(
+        select(VisitState, VisitRequest, Compound.name, Building.name)
+        .join(VisitRequest, VisitRequest.id == VisitState.visit_id)
+        .join(Compound, Compound.id == VisitRequest.compound_id)
+        .outerjoin(Building, Building.id == VisitRequest.building_id)
+        .where(_week_visits(station, week_start), VisitRequest.status.in_(SHOWN_VISITS))
+        .where(VisitState.person_id.is_not(None), VisitState.start_at.is_not(None))
+    )
+    wanted = {}
+    for state, visit, compound, building in rows:
+        start = state.start_at
+        assert start is not None  # by the query
+        assert state.person_id is not None
+        end = state.end_at or start + timedelta(minutes=SERVICE_MINUTES[visit.service_type])
+        details = {
+            "kind": "visit",
+            "station": station.name,
+            "service": visit.service_type.value,
+            "compound": compound,
+            "building": building,
+            "resident": visit.resident_name,
+            "address": visit_address(compound, building, visit.flat),
+            "phone": visit.resident_phone,
+        }
+        wanted[(visit.id, state.person_id)] = Wanted(start, end, details)
+    return wanted
+
+
+def week_visit_events(
+    session: Session, station: Station, week_start: date
+) -> dict[tuple[int, int], CalendarEvent]:
+    """The stored visit events of a station's week, by (visit id, person id)."""
+    rows = session.scalars(
+        select(CalendarEvent)
+        .join(VisitRequest, VisitRequest.id == CalendarEvent.visit_id)
+        .where(CalendarEvent.station_id == station.id, _week_visits(station, week_start))
+    )
+    return {(e.visit_id, e.person_id): e for e in rows if e.visit_id is not None}
+
+
+def _create_visit(
+    session: Session, station_id: int, key: tuple[int, int], wanted: Wanted, now: datetime
+) -> str:
+    """Add the event of a newly published visit (SEQUENCE 0) and return its UID."""
+    uid = visit_uid(station_id, *key)
+    event = CalendarEvent(
+        uid=uid, station_id=station_id, visit_id=key[0], person_id=key[1], sequence=0, created_at=now
+    )
+    event.status, event.last_modified = EventStatus.CONFIRMED, now
+    _show(event, wanted)
+    session.add(event)
+    return uid
+
+
+def _sync_visits(session: Session, station: Station, week_start: date, now: datetime) -> SyncReport:
+    """Bring the station week's visit events in step with its published visits."""
+    wanted = wanted_visits(session, station, week_start)
+    stored = week_visit_events(session, station, week_start)
+    created = [
+        _create_visit(session, station.id, key, w, now) for key, w in wanted.items() if key not in stored
+    ]
+    changed = [e.uid for key, e in stored.items() if key in wanted and _update(e, wanted[key], now)]
+    cancelled = [e.uid for key, e in stored.items() if key not in wanted and _cancel(e, now)]
+    return SyncReport(tuple(created), tuple(changed), tuple(cancelled))
+
+
 def sync_published_events(session: Session, station_id: int, week_start: date, now: datetime) -> SyncReport:
-    """Bring the station week's feed events in step with its published rota (call after publishing)."""
-    wanted = wanted_events(published_rota(session, station_id, week_start))
+    """Bring the station week's feed events in step with its published rota and visits (call on publish).
+
+    A visit moved to another butler is cancelled in the first one's feed and created in the new one's.
+    """
+    rota = published_rota(session, station_id, week_start)
+    wanted = wanted_events(rota)
     stored = week_events(session, station_id, week_start)
     created = [_create(session, station_id, key, w, now) for key, w in wanted.items() if key not in stored]
     changed = [e.uid for key, e in stored.items() if key in wanted and _update(e, wanted[key], now)]
     cancelled = [e.uid for key, e in stored.items() if key not in wanted and _cancel(e, now)]
+    visits = _sync_visits(session, rota.station, week_start, now)
     session.flush()
-    return SyncReport(tuple(sorted(created)), tuple(sorted(changed)), tuple(sorted(cancelled)))
+    return SyncReport(
+        tuple(sorted([*created, *visits.created])),
+        tuple(sorted([*changed, *visits.changed])),
+        tuple(sorted([*cancelled, *visits.cancelled])),
+    )
 
 
 # --- feeds ----------------------------------------------------------------------------------------
@@ -341,6 +467,21 @@ def _shift_details(details: dict[str, Any], people: Sequence[str]) -> ShiftDetai
     return ShiftDetails(details["station"], details["shift_zh"], details["shift_en"], tuple(people))
 
 
+def _own_details(details: dict[str, Any]) -> ShiftDetails | VisitDetails:
+    """The builder's view of a stored event's details in its person's own feed (visits with private data)."""
+    if details.get("kind") == "visit":
+        return VisitDetails(
+            station=details["station"],
+            service=details["service"],
+            compound=details["compound"],
+            building=details.get("building"),
+            resident=details.get("resident"),
+            address=details.get("address"),
+            phone=details.get("phone"),
+        )
+    return _shift_details(details, details.get("colleagues", []))
+
+
 # Plain columns rather than entities: loading ORM objects would double the time a year's feed takes.
 OWN_COLUMNS = (
     CalendarEvent.uid,
@@ -363,7 +504,7 @@ def own_event(row: Row[Any]) -> FeedEvent:
         start=row.start_at,
         end=row.end_at,
         zone=row.timezone,
-        details=_shift_details(row.details, row.details.get("colleagues", [])),
+        details=_own_details(row.details),
         last_modified=row.last_modified,
         sequence=row.sequence,
         status=row.status,
@@ -422,7 +563,8 @@ def shared_events(
     """
     by_shift: dict[int, list[tuple[CalendarEvent, str, str]]] = defaultdict(list)
     for row in rows:
-        by_shift[row[0].shift_id].append(row)
+        if row[0].shift_id is not None:  # visits are not in shared feeds
+            by_shift[row[0].shift_id].append(row)
     built = (_shared_event(shift_id, members, uid_prefix) for shift_id, members in by_shift.items())
     return tuple(e for e in built if now is None or still_shown(e.status, e.last_modified, now))
 
@@ -446,11 +588,16 @@ def _shared_event(shift_id: int, members: list[tuple[CalendarEvent, str, str]], 
 
 
 def _shared_rows(session: Session) -> Select[CalendarEvent, str, str]:
-    """Stored events with the person's name and the station's zone, in shift order."""
+    """Stored shift events with the person's name and the station's zone, in shift order.
+
+    Visit events are left out: shared feeds must not carry residents' data, and a noticeboard
+    shows the rota, not who visits whom.
+    """
     return (
         select(CalendarEvent, Person.name, Station.timezone)
         .join(Person, Person.id == CalendarEvent.person_id)
         .join(Station, Station.id == CalendarEvent.station_id)
+        .where(CalendarEvent.shift_id.is_not(None))
         .order_by(CalendarEvent.start_at, CalendarEvent.shift_id, CalendarEvent.person_id)
     )
 
