@@ -94,6 +94,8 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(approvals.bp)  # self-service: the coordinator's queue and activities
     app.register_blueprint(ledger.bp)  # the monthly service ledger
+    app.register_blueprint(importlib.import_module("web.views.api_selfservice").bp)  # self-service JSON API
+    app.register_blueprint(importlib.import_module("web.views.api_manage").bp)  # management JSON API
     # The API checks CSRF itself: only for cookie-authenticated calls (see web.views.api).
     app.extensions["rota_csrf"].exempt(api.bp)
     if importlib.util.find_spec("web.views.feeds") is not None:

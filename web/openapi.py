@@ -136,6 +136,8 @@ def _paths() -> dict[str, Any]:
         },
         "/me/shifts": {"get": _op("My published shifts (staff)", "200", "MyShifts")},
         **_visit_paths(),
+        **_selfservice_paths(),
+        **_manage_paths(),
         "/openapi.json": {
             "get": {
                 "summary": "This document",
@@ -235,6 +237,229 @@ def _visit_paths() -> dict[str, Any]:
             | {"responses": {"200": {"description": "dispatched"} | _json("Dispatch")} | ERRORS | conflict}
         },
     }
+
+
+def _id(name: str) -> list[dict[str, Any]]:
+    """One integer path parameter."""
+    return [{"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}]
+
+
+def _ok(summary: str, status: str, schema: str, **extra: Any) -> dict[str, Any]:
+    """An operation that may also answer 409 (a state conflict) and 422 (invalid input, refusal)."""
+    op = _op(summary, status, schema, **extra)
+    unprocessable = {"422": {"$ref": "#/components/responses/Error"}}
+    conflict = {"409": {"$ref": "#/components/responses/Error"}}
+    return op | {"responses": op["responses"] | unprocessable | conflict}
+
+
+def _selfservice_paths() -> dict[str, Any]:
+    """Staff self-service and the coordinator's decisions (issue 7)."""
+    decision = _body(
+        {"decision": {"enum": ["approve", "decline"]}, "note": {"type": "string", "maxLength": 200}},
+        ["decision"],
+    )
+    day = {"type": "string", "format": "date"}
+    station = STATION_WEEK[:1]
+    month = [
+        {
+            "name": "month",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
+        }
+    ]
+    return {
+        "/me/leave": {
+            "post": _ok(
+                "Request whole days of leave (staff)",
+                "201",
+                "Leave",
+                requestBody=_body(
+                    {"first": day, "last": day, "reason": {"type": "string"}}, ["first", "last"]
+                ),
+            )
+        },
+        "/me/leave/{leave_id}": {
+            "delete": _ok(
+                "Withdraw an undecided leave request (staff)", "200", "Withdrawn", params=_id("leave_id")
+            )
+        },
+        "/leave/{leave_id}/decision": {
+            "post": _ok(
+                "Approve or decline leave; declining needs a note (coordinator)",
+                "200",
+                "Leave",
+                params=_id("leave_id"),
+                requestBody=decision,
+            )
+        },
+        "/me/swaps": {
+            "post": _ok(
+                "Offer a swap or hand a shift over; 422 names each broken hard rule (staff)",
+                "201",
+                "Swap",
+                requestBody=_body(
+                    {
+                        "shift_id": {"type": "integer"},
+                        "colleague_id": {"type": "integer"},
+                        "other_shift_id": {"type": ["integer", "null"]},
+                        "note": {"type": "string", "maxLength": 200},
+                    },
+                    ["shift_id", "colleague_id"],
+                ),
+            )
+        },
+        "/me/swaps/{swap_id}/answer": {
+            "post": _ok(
+                "The colleague accepts (re-checked) or declines a swap (staff)",
+                "200",
+                "Swap",
+                params=_id("swap_id"),
+                requestBody=_body({"accept": {"type": "boolean"}}, ["accept"]),
+            )
+        },
+        "/swaps/{swap_id}/decision": {
+            "post": _ok(
+                "Approve an accepted swap (a new published version) or decline it (coordinator)",
+                "200",
+                "Swap",
+                params=_id("swap_id"),
+                requestBody=decision,
+            )
+        },
+        "/me/activities/{activity_id}/signup": {
+            "post": _ok("Sign up for an open activity (staff)", "201", "Signup", params=_id("activity_id")),
+            "delete": _ok(
+                "Withdraw a sign-up before the deadline (staff)", "200", "Signup", params=_id("activity_id")
+            ),
+        },
+        "/signups/{signup_id}/decision": {
+            "post": _ok(
+                "Confirm or decline a sign-up (coordinator)",
+                "200",
+                "Signup",
+                params=_id("signup_id"),
+                requestBody=decision,
+            )
+        },
+        "/me/changes": {"get": _op("What changed in my duty since I last looked (staff)", "200", "Changes")},
+        "/me/changes/seen": {"post": _op("Mark my duty as seen (staff)", "200", "Seen")},
+        "/stations/{station}/ledger/{month}": {
+            "get": _ok("The monthly service ledger (coordinator)", "200", "Ledger", params=station + month)
+        },
+    }
+
+
+def _manage_paths() -> dict[str, Any]:
+    """Coordinators managing a station (issue 5): the pages' form fields as JSON."""
+    base = "/stations/{station}"
+    station = STATION_WEEK[:1]
+    text_list = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+    org = {"name": {"type": "string"}, "kind": {"type": "string"}, "quota": {"type": "number"}}
+    skill = {
+        "type": "object",
+        "properties": {"skill": {"type": "string"}, "valid_until": {"type": "string", "format": "date"}},
+        "required": ["skill"],
+    }
+    person = {
+        "name": {"type": "string"},
+        "org": {"type": ["string", "integer"], "description": "id or name"},
+        "phone": {"type": "string"},
+        "languages": text_list,
+        "skills": {
+            "oneOf": [{"type": "string"}, {"type": "array", "items": {"oneOf": [{"type": "string"}, skill]}}],
+            "description": "skill or skill:YYYY-MM-DD (a certificate's last valid day)",
+        },
+        "fte": {"type": "number", "minimum": 0, "maximum": 1},
+        "max_shifts_per_day": {"type": "integer"},
+    }
+    template = {
+        "code": {"type": "string"},
+        "name_zh": {"type": "string"},
+        "name_en": {"type": "string"},
+        "weekdays": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "integer"}}]},
+        "start": {"type": "string", "description": "HH:MM"},
+        "end": {"type": "string", "description": "HH:MM"},
+        "night": {"type": "boolean"},
+        "paid_minutes": {"type": "integer"},
+        "required_skills": text_list,
+        "forbidden_next": text_list,
+        "needs": {**text_list, "description": "lines like '2 skill=first_aid org_kind=volunteer'"},
+    }
+    compound = {"name": {"type": "string"}, "buildings": text_list}
+
+    def crud(kind: str, label: str, fields: dict[str, Any], required: list[str]) -> dict[str, Any]:
+        single = kind.removesuffix("s").capitalize()
+        return {
+            "get": _op(f"The station's {label}", "200", f"{single}s", params=station),
+            "post": _ok(
+                f"Add one of the station's {label}",
+                "201",
+                single,
+                params=station,
+                requestBody=_body(fields, required),
+            ),
+        }
+
+    def update(
+        label: str, single: str, name: str, fields: dict[str, Any], required: list[str]
+    ) -> dict[str, Any]:
+        return _ok(f"Change {label} (every field)", "200", single, params=station + _id(name),
+                   requestBody=_body(fields, required))  # fmt: skip
+
+    return {
+        f"{base}/organisations": crud("organisations", "organisations", org, ["name", "kind"]),
+        f"{base}/organisations/{{org_id}}": {
+            "put": update("an organisation", "Organisation", "org_id", org, ["name", "kind"])
+        },
+        f"{base}/people": crud("persons", "people", person, ["name", "org"]),
+        f"{base}/people/{{person_id}}": {
+            "get": _op("One person", "200", "Person", params=station + _id("person_id")),
+            "put": update("a person", "Person", "person_id", person, ["name", "org"]),
+        },
+        f"{base}/people/import": {
+            "post": _ok(
+                "Import people from CSV, all or nothing; details name each problem as 'row N, column C'",
+                "201",
+                "Persons",
+                params=station,
+                requestBody={
+                    "required": True,
+                    "content": {
+                        "text/csv": {"schema": {"type": "string"}},
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {"csv": {"type": "string"}},
+                                "required": ["csv"],
+                            }
+                        },
+                    },
+                },
+            )
+        },
+        f"{base}/templates": crud("templates", "shift templates", template, ["code", "name_zh", "name_en"]),
+        f"{base}/templates/{{template_id}}": {
+            "put": update(
+                "a shift template", "Template", "template_id", template, ["code", "name_zh", "name_en"]
+            )
+        },
+        f"{base}/compounds": crud("compounds", "compounds", compound, ["name"]),
+        f"{base}/compounds/{{compound_id}}": {
+            "put": update("a compound", "Compound", "compound_id", compound, ["name"])
+        },
+    }
+
+
+def _selfservice_schemas() -> dict[str, Any]:
+    """Schemas of the self-service and management routes (objects; see the route summaries)."""
+    obj = {"type": "object"}
+    names = ["Leave", "Withdrawn", "Swap", "Signup", "Changes", "Seen", "Ledger", "Organisation",
+             "Person", "Template", "Compound"]  # fmt: skip
+    schemas: dict[str, Any] = {name: obj for name in names}
+    for single in ("Organisation", "Person", "Template", "Compound"):
+        schemas[f"{single}s"] = {"type": "array", "items": {"$ref": f"#/components/schemas/{single}"}}
+    return schemas
 
 
 def _visit_schemas() -> dict[str, Any]:
@@ -370,15 +595,19 @@ def _schemas() -> dict[str, Any]:
         },
         "required": ["error", "message", "details"],
     }
-    return {
-        "Station": station,
-        "Stations": {"type": "array", "items": {"$ref": "#/components/schemas/Station"}},
-        "Rota": rota,
-        "Job": job,
-        "Week": week,
-        "MyShifts": {"type": "array", "items": {"type": "object"}},
-        "Error": error,
-    } | _visit_schemas()
+    return (
+        {
+            "Station": station,
+            "Stations": {"type": "array", "items": {"$ref": "#/components/schemas/Station"}},
+            "Rota": rota,
+            "Job": job,
+            "Week": week,
+            "MyShifts": {"type": "array", "items": {"type": "object"}},
+            "Error": error,
+        }
+        | _visit_schemas()
+        | _selfservice_schemas()
+    )
 
 
 def openapi_document() -> dict[str, Any]:

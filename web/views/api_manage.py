@@ -1,0 +1,304 @@
+"""Coordinators managing a station as JSON under /api/v1 (issue 5): organisations, people with skills
+and certificates, shift templates with coverage needs, compounds with buildings, a CSV import of people.
+
+Thin routes over ``rota.services.people``, ``rota.services.templates`` and
+``rota.services.csv_import``: the JSON body's fields are the pages' form fields (see
+``rota.services.people.PERSON_FIELDS``), checked by the same code, all or nothing; a refusal is a 422
+whose details name each field (or CSV row and column).  Authentication and CSRF as in
+``web.views.api``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, jsonify, request
+from flask.blueprints import BlueprintSetupState
+from werkzeug.wrappers import Response
+
+from rota.accounts import Role
+from rota.errors import FieldError, InvalidInput
+from rota.models import Compound, Organisation, Person, ShiftTemplate, Station
+from rota.services import people, templates
+from rota.services.csv_import import MAX_BYTES, import_people
+from web.auth import role_required
+from web.common import now, station_by_ref
+from web.db import get_session, unit_of_work
+from web.views.api import _body, _protect
+
+bp = Blueprint("api_manage", __name__, url_prefix="/api/v1/stations/<station>")
+bp.before_request(_protect)
+coordinators = role_required(Role.COORDINATOR)
+
+
+@bp.record_once
+def _exempt_from_form_csrf(state: BlueprintSetupState) -> None:
+    """The API checks CSRF itself: only for cookie-authenticated calls."""
+    state.app.extensions["rota_csrf"].exempt(bp)
+
+
+# --- the body as the form's text fields --------------------------------------------------------
+
+
+def _fields(body: Mapping[str, Any], lists: tuple[str, ...] = ()) -> dict[str, str]:
+    """JSON values as the text the services read: numbers as text, lists of ``lists`` joined by commas,
+    ``skills`` also as objects ``{"skill", "valid_until"}``, ``needs`` also as a list of lines."""
+    values: dict[str, str] = {}
+    errors = []
+    for name, value in body.items():
+        if value is None:
+            values[name] = ""
+        elif isinstance(value, bool):
+            values[name] = "y" if value else ""
+        elif isinstance(value, str | int | float):
+            values[name] = str(value)
+        elif isinstance(value, list) and name in lists:
+            items = [_item(name, v) for v in value]
+            if any(i is None for i in items):
+                errors.append(FieldError(name, "a list of strings"))
+            else:
+                values[name] = ("\n" if name == "needs" else ", ").join(str(i) for i in items)
+        else:
+            errors.append(FieldError(name, "not a string or number"))
+    if errors:
+        raise InvalidInput("invalid fields", errors)
+    return values
+
+
+def _item(name: str, value: Any) -> str | None:
+    """One list item as text (a skill object as ``skill:YYYY-MM-DD``)."""
+    if isinstance(value, str | int):
+        return str(value)
+    if name == "skills" and isinstance(value, dict) and isinstance(value.get("skill"), str):
+        until = value.get("valid_until")
+        return f"{value['skill']}:{until}" if isinstance(until, str) and until else value["skill"]
+    return None
+
+
+def _station(station: str) -> Station:
+    """The station of the URL."""
+    return station_by_ref(station)
+
+
+# --- JSON of the records -----------------------------------------------------------------------
+
+
+def org_json(org: Organisation) -> dict[str, Any]:
+    """An organisation."""
+    return {
+        "id": org.id,
+        "name": org.name,
+        "kind": org.kind.value,
+        "quota_percent": org.quota_permille / 10,
+    }
+
+
+def person_json(person: Person) -> dict[str, Any]:
+    """A person with skills (certificates with their last valid day and days left) and limits."""
+    today = now().astimezone(ZoneInfo(person.station.timezone)).date()
+    return {
+        "id": person.id,
+        "name": person.name,
+        "org_id": person.org_id,
+        "org": person.org.name,
+        "phone": person.phone,
+        "languages": list(person.languages),
+        "skills": [
+            {
+                "skill": s.skill,
+                "valid_until": s.valid_until.isoformat() if s.valid_until else None,
+                "days_left": (s.valid_until - today).days if s.valid_until else None,
+                "expiry_warning": s.valid_until is not None
+                and (s.valid_until - today).days <= people.EXPIRY_WARNING_DAYS,
+            }
+            for s in person.skills
+        ],
+        "fte": person.fte_permille / 1000,
+        "max_shifts_per_day": person.max_shifts_per_day,
+        **{name: getattr(person, name) for name, _, _ in people.LIMITS},
+    }
+
+
+def template_json(template: ShiftTemplate) -> dict[str, Any]:
+    """A shift template with its coverage needs."""
+    return {
+        "id": template.id,
+        "code": template.code,
+        "name_zh": template.name_zh,
+        "name_en": template.name_en,
+        "weekdays": list(template.weekdays),
+        "start": template.start_time.strftime("%H:%M"),
+        "end": template.end_time.strftime("%H:%M"),
+        "night": template.night,
+        "paid_minutes": template.paid_minutes,
+        "required_skills": list(template.required_skills),
+        "forbidden_next": list(template.forbidden_next),
+        "needs": [dict(n) for n in template.needs],
+    }
+
+
+def compound_json(compound: Compound) -> dict[str, Any]:
+    """A compound with its buildings."""
+    return {
+        "id": compound.id,
+        "name": compound.name,
+        "buildings": [{"id": b.id, "name": b.name} for b in compound.buildings],
+    }
+
+
+# --- organisations -----------------------------------------------------------------------------
+
+
+@bp.get("/organisations")
+@coordinators
+def organisations(station: str) -> Response:
+    """The station's organisations."""
+    return jsonify([org_json(o) for o in _station(station).organisations])
+
+
+@bp.post("/organisations")
+@coordinators
+def create_organisation(station: str) -> tuple[Response, int]:
+    """Add an organisation: ``name``, ``kind``, ``quota`` (percent of the duty)."""
+    values = _fields(_body())
+    with unit_of_work() as session:
+        result = org_json(people.save_org(session, _station(station), values))
+    return jsonify(result), 201
+
+
+@bp.put("/organisations/<int:org_id>")
+@coordinators
+def update_organisation(station: str, org_id: int) -> Response:
+    """Change an organisation (every field, as when creating)."""
+    values = _fields(_body())
+    with unit_of_work() as session:
+        found = _station(station)
+        result = org_json(people.save_org(session, found, values, people.get_org(session, found, org_id)))
+    return jsonify(result)
+
+
+# --- people ------------------------------------------------------------------------------------
+
+PERSON_LISTS = ("languages", "skills")
+
+
+@bp.get("/people")
+@coordinators
+def list_people(station: str) -> Response:
+    """The station's people with skills, certificates and limits."""
+    found = people.station_people(get_session(), _station(station))
+    return jsonify([person_json(p) for p in found])
+
+
+@bp.get("/people/<int:person_id>")
+@coordinators
+def get_person(station: str, person_id: int) -> Response:
+    """One person."""
+    return jsonify(person_json(people.get_person(get_session(), _station(station), person_id)))
+
+
+@bp.post("/people")
+@coordinators
+def create_person(station: str) -> tuple[Response, int]:
+    """Add a person (the form's fields; ``skills`` as ``["first_aid:2027-03-31"]`` or objects)."""
+    values = _fields(_body(), PERSON_LISTS)
+    with unit_of_work() as session:
+        result = person_json(people.save_person(session, _station(station), values))
+    return jsonify(result), 201
+
+
+@bp.put("/people/<int:person_id>")
+@coordinators
+def update_person(station: str, person_id: int) -> Response:
+    """Change a person (every field, as when creating; fields left out are cleared or defaulted)."""
+    values = _fields(_body(), PERSON_LISTS)
+    with unit_of_work() as session:
+        found = _station(station)
+        person = people.get_person(session, found, person_id)
+        result = person_json(people.save_person(session, found, values, person))
+    return jsonify(result)
+
+
+@bp.post("/people/import")
+@coordinators
+def import_csv(station: str) -> tuple[Response, int]:
+    """Import people from CSV (the raw body as text/csv, or ``{"csv": "..."}``): all or nothing,
+    each problem in the details as ``row N, column C``."""
+    if request.mimetype == "application/json":
+        text = _body().get("csv")
+        if not isinstance(text, str):
+            raise InvalidInput("invalid field", [FieldError("csv", "the CSV file's text is required")])
+        data = text.encode()
+    else:
+        data = request.get_data(cache=False)[: MAX_BYTES + 1]
+    with unit_of_work() as session:
+        result = [person_json(p) for p in import_people(session, _station(station), data)]
+    return jsonify(result), 201
+
+
+# --- shift templates -----------------------------------------------------------------------------
+
+TEMPLATE_LISTS = ("weekdays", "required_skills", "forbidden_next", "needs")
+
+
+@bp.get("/templates")
+@coordinators
+def list_templates(station: str) -> Response:
+    """The station's shift templates with their coverage needs."""
+    return jsonify([template_json(t) for t in _station(station).shift_templates])
+
+
+@bp.post("/templates")
+@coordinators
+def create_template(station: str) -> tuple[Response, int]:
+    """Add a shift template (``needs``: lines like ``2 skill=first_aid``)."""
+    values = _fields(_body(), TEMPLATE_LISTS)
+    with unit_of_work() as session:
+        result = template_json(templates.save_template(session, _station(station), values))
+    return jsonify(result), 201
+
+
+@bp.put("/templates/<int:template_id>")
+@coordinators
+def update_template(station: str, template_id: int) -> Response:
+    """Change a shift template; existing shifts keep the needs they were made with."""
+    values = _fields(_body(), TEMPLATE_LISTS)
+    with unit_of_work() as session:
+        found = _station(station)
+        template = templates.get_template(session, found, template_id)
+        result = template_json(templates.save_template(session, found, values, template))
+    return jsonify(result)
+
+
+# --- compounds -----------------------------------------------------------------------------------
+
+
+@bp.get("/compounds")
+@coordinators
+def list_compounds(station: str) -> Response:
+    """The station's compounds with their buildings."""
+    return jsonify([compound_json(c) for c in _station(station).compounds])
+
+
+@bp.post("/compounds")
+@coordinators
+def create_compound(station: str) -> tuple[Response, int]:
+    """Add a compound: ``name`` and ``buildings`` (a list or comma-separated)."""
+    values = _fields(_body(), ("buildings",))
+    with unit_of_work() as session:
+        result = compound_json(templates.save_compound(session, _station(station), values))
+    return jsonify(result), 201
+
+
+@bp.put("/compounds/<int:compound_id>")
+@coordinators
+def update_compound(station: str, compound_id: int) -> Response:
+    """Change a compound; buildings with visit requests cannot be removed."""
+    values = _fields(_body(), ("buildings",))
+    with unit_of_work() as session:
+        found = _station(station)
+        compound = templates.get_compound(session, found, compound_id)
+        result = compound_json(templates.save_compound(session, found, values, compound))
+    return jsonify(result)
