@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import JSON, ForeignKey, Row, Select, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, selectinload
 
-from rota.domain import DAYS_PER_WEEK, RotaStatus, VisitStatus, iso_week_label
+from rota.domain import DAYS_PER_WEEK, RotaStatus, VisitStatus, iso_week_label, week_start_of
 from rota.errors import FieldError, InvalidInput, NotFound
 from rota.ical import (
     DEFAULT_LANG,
@@ -420,6 +420,23 @@ def _sync_visits(session: Session, station: Station, week_start: date, now: date
     changed = [e.uid for key, e in stored.items() if key in wanted and _update(e, wanted[key], now)]
     cancelled = [e.uid for key, e in stored.items() if key not in wanted and _cancel(e, now)]
     return SyncReport(tuple(created), tuple(changed), tuple(cancelled))
+
+
+def sync_visit_change(session: Session, visit: VisitRequest, now: datetime) -> SyncReport | None:
+    """After a visit changed between publishes (booked, moved, dispatched, cancelled, under way),
+    bring its week's visit events in step; nothing to do before that week is published."""
+    station = visit.station
+    week_start = week_start_of(visit.window_start.astimezone(ZoneInfo(station.timezone)).date())
+    published = session.scalar(
+        select(Rota.id).where(
+            Rota.station_id == station.id, Rota.week_start == week_start, Rota.status == RotaStatus.PUBLISHED
+        )
+    )
+    if published is None:
+        return None
+    report = _sync_visits(session, station, week_start, now)
+    session.flush()
+    return report
 
 
 def sync_published_events(session: Session, station_id: int, week_start: date, now: datetime) -> SyncReport:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from rota.domain import LANGUAGES, ServiceType, Urgency, VisitStatus, WeekClock
 from rota.errors import FieldError, InvalidInput, NotFound, StateConflict
+from rota.feeds import sync_visit_change
 from rota.models import Building, Compound, Rota, Station, VisitRequest
 from rota.visits import (
     ACTIVE,
@@ -338,6 +339,7 @@ def log_event(
             note=note,
         )
     )
+    sync_visit_change(session, visit, now)  # the butler's calendar follows without waiting for a publish
 
 
 def transition(

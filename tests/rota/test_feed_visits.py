@@ -15,6 +15,7 @@ from rota.domain import VisitStatus
 from rota.feeds import CalendarEvent, org_feed, person_feed, station_feed, station_week, sync_published_events
 from rota.ical import EventStatus
 from rota.models import Person, Station, VisitRequest
+from rota.services import booking
 from rota.services.visits import state_of
 from tests.feed_data import WEEK, demo_station, publish_plan, simple_plan, week_shifts
 from tests.icalcheck import assert_icalcheck_accepts
@@ -159,3 +160,13 @@ def test_feeds_with_visits_pass_icalcheck(demo: Visits, tmp_path: Path) -> None:
 
     assert b"STATUS:CANCELLED" in feeds["butler_zh"]
     assert_icalcheck_accepts(tmp_path, feeds)
+
+
+def test_cancelling_a_visit_between_publishes_cancels_its_event_at_once(demo: Visits) -> None:
+    visit = demo.visits[0]
+    booking.cancel(demo.session, state_of(demo.session, visit), now=THIRD, note="resident is away")
+
+    events = visit_events(person_feed(demo.session, demo.butler, THIRD, lang="en").to_ical())
+    event = events[uid(demo, visit, demo.butler)]
+    assert event["STATUS"] == "CANCELLED"
+    assert int(event["SEQUENCE"]) == 1
