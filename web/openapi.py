@@ -259,6 +259,8 @@ def _selfservice_paths() -> dict[str, Any]:
         ["decision"],
     )
     day = {"type": "string", "format": "date"}
+    clock = {"type": "string", "description": "HH:MM"}
+    window = {"weekday": {"type": "integer", "minimum": 0, "maximum": 6}, "start": clock, "end": clock}
     station = STATION_WEEK[:1]
     month = [
         {
@@ -347,6 +349,72 @@ def _selfservice_paths() -> dict[str, Any]:
         "/stations/{station}/ledger/{month}": {
             "get": _ok("The monthly service ledger (coordinator)", "200", "Ledger", params=station + month)
         },
+        "/me/availability": {
+            "post": _ok(
+                "Add a weekly availability window (staff)",
+                "201",
+                "Window",
+                requestBody=_body(window, ["weekday", "start", "end"]),
+            )
+        },
+        "/me/availability/{window_id}": {
+            "delete": _ok(
+                "Remove one of my availability windows (staff)", "200", "Deleted", params=_id("window_id")
+            )
+        },
+        "/me/preferences": {
+            "post": _ok(
+                "Wish to work (or not) on a date or weekday (staff)",
+                "201",
+                "Preference",
+                requestBody=_body(
+                    {
+                        "wants_work": {"type": "boolean"},
+                        "weight": {"type": "integer", "minimum": 1, "maximum": 10},
+                        "on_date": {"type": ["string", "null"], "format": "date"},
+                        "weekday": {"type": ["integer", "null"], "minimum": 0, "maximum": 6},
+                        "template_id": {"type": ["integer", "null"]},
+                    },
+                    ["wants_work"],
+                ),
+            )
+        },
+        "/me/preferences/{preference_id}": {
+            "delete": _ok(
+                "Remove one of my preferences (staff)", "200", "Deleted", params=_id("preference_id")
+            )
+        },
+        "/stations/{station}/activities": {
+            "post": _ok(
+                "Plan a one-off activity as a shift of its own (coordinator)",
+                "201",
+                "Activity",
+                params=station,
+                requestBody=_body(
+                    {
+                        "title": {"type": "string", "maxLength": 100},
+                        "kind": {"enum": ["gathering", "repair_day", "patrol", "meeting", "other"]},
+                        "day": day,
+                        "start": clock,
+                        "end": clock,
+                        "places": {"type": "integer", "minimum": 1, "maximum": 50},
+                        "skill": {"type": ["string", "null"]},
+                        "compound_id": {"type": ["integer", "null"]},
+                        "signup_opens_at": {"type": ["string", "null"], "format": "date-time"},
+                        "signup_closes_at": {"type": ["string", "null"], "format": "date-time"},
+                    },
+                    ["title", "kind", "day", "start", "end", "places"],
+                ),
+            )
+        },
+        "/stations/{station}/approvals": {
+            "get": _op(
+                "Pending leave, swaps and sign-ups with their effect on coverage (coordinator)",
+                "200",
+                "Approvals",
+                params=station,
+            )
+        },
     }
 
 
@@ -387,6 +455,9 @@ def _manage_paths() -> dict[str, Any]:
         "needs": {**text_list, "description": "lines like '2 skill=first_aid org_kind=volunteer'"},
     }
     compound = {"name": {"type": "string"}, "buildings": text_list}
+    day = {"type": "string", "format": "date"}
+    clock = {"type": "string", "description": "HH:MM"}
+    window = {"weekday": {"type": "integer", "minimum": 0, "maximum": 6}, "start": clock, "end": clock}
 
     def crud(kind: str, label: str, fields: dict[str, Any], required: list[str]) -> dict[str, Any]:
         single = kind.removesuffix("s").capitalize()
@@ -448,6 +519,55 @@ def _manage_paths() -> dict[str, Any]:
         f"{base}/compounds/{{compound_id}}": {
             "put": update("a compound", "Compound", "compound_id", compound, ["name"])
         },
+        f"{base}/people/{{person_id}}/availability": {
+            "post": _ok(
+                "Add a weekly availability window to a person (an end not after the start: past midnight)",
+                "201",
+                "Window",
+                params=station + _id("person_id"),
+                requestBody=_body(window, ["weekday", "start", "end"]),
+            )
+        },
+        f"{base}/people/{{person_id}}/availability/{{window_id}}": {
+            "delete": _op(
+                "Delete a person's availability window",
+                "200",
+                "Deleted",
+                params=station + _id("person_id") + _id("window_id"),
+            )
+        },
+        f"{base}/people/{{person_id}}/leave": {
+            "post": _ok(
+                "Record a person's leave, first to last day inclusive",
+                "201",
+                "ManagedLeave",
+                params=station + _id("person_id"),
+                requestBody=_body(
+                    {"start": day, "end": day, "status": {"type": "string"}, "reason": {"type": "string"}},
+                    ["start", "end", "status"],
+                ),
+            )
+        },
+        f"{base}/people/{{person_id}}/leave/{{leave_id}}": {
+            "delete": _op(
+                "Delete a person's leave",
+                "200",
+                "Deleted",
+                params=station + _id("person_id") + _id("leave_id"),
+            )
+        },
+        f"{base}/travel": {
+            "put": _ok(
+                "Set the minutes between two compounds, both ways",
+                "200",
+                "TravelTimes",
+                params=station,
+                requestBody=_body(
+                    {"from": {"type": "integer"}, "to": {"type": "integer"}, "minutes": {"type": "integer"}},
+                    ["from", "to", "minutes"],
+                ),
+            )
+        },
     }
 
 
@@ -455,7 +575,8 @@ def _selfservice_schemas() -> dict[str, Any]:
     """Schemas of the self-service and management routes (objects; see the route summaries)."""
     obj = {"type": "object"}
     names = ["Leave", "Withdrawn", "Swap", "Signup", "Changes", "Seen", "Ledger", "Organisation",
-             "Person", "Template", "Compound"]  # fmt: skip
+             "Person", "Template", "Compound", "Window", "Deleted", "ManagedLeave", "TravelTimes",
+             "Preference", "Activity", "Approvals"]  # fmt: skip
     schemas: dict[str, Any] = {name: obj for name in names}
     for single in ("Organisation", "Person", "Template", "Compound"):
         schemas[f"{single}s"] = {"type": "array", "items": {"$ref": f"#/components/schemas/{single}"}}

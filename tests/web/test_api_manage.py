@@ -7,7 +7,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from rota.models import Compound, Organisation, Person, ShiftTemplate
+from rota.models import Compound, Leave, Organisation, Person, ShiftTemplate, TravelTime, WeeklyAvailability
 from tests.web.conftest import TUPLES_WARNING, Demo
 from tests.web.helpers import read
 from tests.web.test_api import basic
@@ -169,3 +169,91 @@ def test_another_stations_person_and_an_unknown_station_are_not_found(
     nowhere = client.get("/api/v1/stations/NOPE/people", headers=C)
 
     assert (missing.status_code, nowhere.status_code) == (404, 404)
+
+
+def _first_person(app: Flask) -> int:
+    """The demo station's first person's id."""
+    return read(app, lambda s: s.scalars(select(Person.id).order_by(Person.id)).first())  # type: ignore[return-value]
+
+
+def test_a_persons_availability_added_and_deleted(app: Flask, client: FlaskClient, demo: Demo) -> None:
+    url = f"/api/v1/stations/{demo.station}/people/{_first_person(app)}/availability"
+    before = _count(app, WeeklyAvailability)
+
+    added = client.post(url, json={"weekday": 2, "start": "08:00", "end": "12:00"}, headers=C)
+    deleted = client.delete(f"{url}/{added.json['id']}", headers=C)
+
+    assert (added.status_code, added.json["weekday"], added.json["start"]) == (201, 2, "08:00")
+    assert deleted.status_code == 200
+    assert _count(app, WeeklyAvailability) == before
+
+
+def test_bad_availability_names_its_fields_and_stores_nothing(
+    app: Flask, client: FlaskClient, demo: Demo
+) -> None:
+    before = _count(app, WeeklyAvailability)
+
+    response = client.post(f"/api/v1/stations/{demo.station}/people/{_first_person(app)}/availability",
+                           json={"weekday": 9, "start": "25:00", "end": "12:00"}, headers=C)  # fmt: skip
+
+    assert response.status_code == 422
+    assert {d["where"] for d in response.json["details"]} >= {"weekday", "start"}
+    assert _count(app, WeeklyAvailability) == before
+
+
+def test_a_persons_leave_added_and_deleted(app: Flask, client: FlaskClient, demo: Demo) -> None:
+    url = f"/api/v1/stations/{demo.station}/people/{_first_person(app)}/leave"
+    before = _count(app, Leave)
+    body = {"start": "2026-12-21", "end": "2026-12-22", "status": "approved", "reason": "体检"}
+
+    added = client.post(url, json=body, headers=C)
+    deleted = client.delete(f"{url}/{added.json['id']}", headers=C)
+
+    assert added.status_code == 201, added.json
+    assert (added.json["start"], added.json["end"], added.json["status"]) == (
+        "2026-12-21",
+        "2026-12-22",
+        "approved",
+    )
+    assert deleted.status_code == 200
+    assert _count(app, Leave) == before
+
+
+def test_bad_leave_names_its_fields_and_stores_nothing(app: Flask, client: FlaskClient, demo: Demo) -> None:
+    before = _count(app, Leave)
+
+    response = client.post(f"/api/v1/stations/{demo.station}/people/{_first_person(app)}/leave",
+                           json={"start": "2026-12-22", "end": "2026-12-21", "status": "nope"},
+                           headers=C)  # fmt: skip
+
+    assert response.status_code == 422
+    assert {d["where"] for d in response.json["details"]} == {"end", "status"}
+    assert _count(app, Leave) == before
+
+
+def test_travel_time_set_both_ways(app: Flask, client: FlaskClient, demo: Demo) -> None:
+    ids = read(app, lambda s: s.scalars(select(Compound.id).order_by(Compound.id)).all())
+    if len(ids) < 2:
+        ids = [*ids, client.post(f"/api/v1/stations/{demo.station}/compounds", json={"name": "新苑"},
+                                 headers=C).json["id"]]  # fmt: skip
+
+    response = client.put(f"/api/v1/stations/{demo.station}/travel",
+                          json={"from": ids[0], "to": ids[1], "minutes": 17}, headers=C)  # fmt: skip
+
+    assert response.status_code == 200
+    assert sorted((t["from"], t["to"], t["minutes"]) for t in response.json) == sorted(
+        [(ids[0], ids[1], 17), (ids[1], ids[0], 17)]
+    )
+
+
+def test_a_bad_travel_time_names_its_fields_and_stores_nothing(
+    app: Flask, client: FlaskClient, demo: Demo
+) -> None:
+    before = _count(app, TravelTime)
+
+    response = client.put(f"/api/v1/stations/{demo.station}/travel",
+                          json={"from": 999999, "to": "", "minutes": -1}, headers=C)  # fmt: skip
+
+    assert response.status_code == 422
+    assert {d["where"] for d in response.json["details"]} == {"from", "to", "minutes"}
+    assert _count(app, TravelTime) == before

@@ -192,3 +192,98 @@ def test_ledger_of_a_month(client: FlaskClient, demo: Demo) -> None:
     assert body["month"] == "2026-12"
     assert {"visits", "by_service", "by_compound", "response", "people", "orgs", "activities"} <= set(body)
     assert (bad.status_code, bad.json["details"][0]["where"]) == (422, "month")
+
+
+def test_my_availability_window_added_and_removed(app: Flask, client: FlaskClient) -> None:
+    from rota.models import WeeklyAvailability
+
+    before = _count(app, WeeklyAvailability)
+    added = client.post("/api/v1/me/availability", json={"weekday": 0, "start": "09:00", "end": "17:00"},
+                        headers=basic("staff"))  # fmt: skip
+    removed = client.delete(f"/api/v1/me/availability/{added.json['id']}", headers=basic("staff"))
+
+    assert (added.status_code, added.json["start"], added.json["end"]) == (201, "09:00", "17:00")
+    assert removed.status_code == 200
+    assert _count(app, WeeklyAvailability) == before
+
+
+def test_a_bad_window_names_its_fields_and_stores_nothing(app: Flask, client: FlaskClient) -> None:
+    from rota.models import WeeklyAvailability
+
+    before = _count(app, WeeklyAvailability)
+    response = client.post("/api/v1/me/availability", json={"weekday": "monday", "start": "9am"},
+                           headers=basic("staff"))  # fmt: skip
+
+    assert response.status_code == 422
+    assert {d["where"] for d in response.json["details"]} == {"weekday", "start", "end"}
+    assert _count(app, WeeklyAvailability) == before
+
+
+def test_my_preference_added_and_removed(app: Flask, client: FlaskClient) -> None:
+    from rota.models import Preference
+
+    before = _count(app, Preference)
+    added = client.post("/api/v1/me/preferences", json={"wants_work": False, "weight": 3, "weekday": 6},
+                        headers=basic("staff"))  # fmt: skip
+    removed = client.delete(f"/api/v1/me/preferences/{added.json['id']}", headers=basic("staff"))
+
+    assert (added.status_code, added.json["wants_work"], added.json["weekday"]) == (201, False, 6)
+    assert removed.status_code == 200
+    assert _count(app, Preference) == before
+
+
+def test_a_bad_preference_names_its_fields_and_stores_nothing(app: Flask, client: FlaskClient) -> None:
+    from rota.models import Preference
+
+    before = _count(app, Preference)
+    response = client.post("/api/v1/me/preferences", json={"wants_work": True, "weight": 11, "weekday": 9},
+                           headers=basic("staff"))  # fmt: skip
+
+    assert response.status_code == 422
+    assert {d["where"] for d in response.json["details"]} == {"weekday", "weight"}
+    assert _count(app, Preference) == before
+
+
+def test_an_activity_created_by_the_coordinator(app: Flask, client: FlaskClient, demo: Demo) -> None:
+    before = _count(app, Activity)
+    body = {"title": "中秋联欢", "kind": "gathering", "day": "2026-12-19", "start": "14:00", "end": "17:00",
+            "places": 3, "signup_closes_at": "2026-12-18T23:59"}  # fmt: skip
+
+    response = client.post(f"/api/v1/stations/{demo.station}/activities", json=body,
+                           headers=basic("coordinator"))  # fmt: skip
+
+    assert response.status_code == 201, response.json
+    assert (response.json["title"], response.json["places"], response.json["shift"]["date"]) == (
+        "中秋联欢", 3, "2026-12-19"
+    )  # fmt: skip
+    assert _count(app, Activity) == before + 1
+
+
+def test_a_bad_activity_names_its_fields_and_stores_nothing(
+    app: Flask, client: FlaskClient, demo: Demo
+) -> None:
+    before = _count(app, Activity)
+    body = {"title": "", "kind": "party", "day": "2026-12-19", "start": "14:00", "end": "14:00", "places": 0}
+
+    response = client.post(f"/api/v1/stations/{demo.station}/activities", json=body,
+                           headers=basic("coordinator"))  # fmt: skip
+    service = client.post(f"/api/v1/stations/{demo.station}/activities", json=body | {"kind": "other"},
+                          headers=basic("coordinator"))  # fmt: skip
+
+    assert (response.status_code, [d["where"] for d in response.json["details"]]) == (422, ["kind"])
+    assert service.status_code == 422
+    assert {d["where"] for d in service.json["details"]} == {"title", "end", "places"}
+    assert _count(app, Activity) == before
+
+
+def test_the_approvals_queue_lists_pending_leave(app: Flask, client: FlaskClient, demo: Demo) -> None:
+    leave_id = client.post("/api/v1/me/leave", json={"first": "2026-12-20", "last": "2026-12-20"},
+                           headers=basic("staff")).json["id"]  # fmt: skip
+
+    body = client.get(f"/api/v1/stations/{demo.station}/approvals", headers=basic("coordinator")).json
+    refused = client.get(f"/api/v1/stations/{demo.station}/approvals", headers=basic("staff"))
+
+    assert body["size"] >= 1
+    assert leave_id in [i["request"]["id"] for i in body["leaves"]]
+    assert set(body["leaves"][0]) == {"request", "effects", "refusals", "problem"}
+    assert refused.status_code == 403

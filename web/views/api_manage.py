@@ -20,7 +20,16 @@ from werkzeug.wrappers import Response
 
 from rota.accounts import Role
 from rota.errors import FieldError, InvalidInput
-from rota.models import Compound, Organisation, Person, ShiftTemplate, Station
+from rota.models import (
+    Compound,
+    Leave,
+    Organisation,
+    Person,
+    ShiftTemplate,
+    Station,
+    TravelTime,
+    WeeklyAvailability,
+)
 from rota.services import people, templates
 from rota.services.csv_import import MAX_BYTES, import_people
 from web.auth import role_required
@@ -146,6 +155,35 @@ def compound_json(compound: Compound) -> dict[str, Any]:
         "name": compound.name,
         "buildings": [{"id": b.id, "name": b.name} for b in compound.buildings],
     }
+
+
+def window_json(window: WeeklyAvailability) -> dict[str, Any]:
+    """A weekly availability window (Monday = 0)."""
+    return {
+        "id": window.id,
+        "person_id": window.person_id,
+        "weekday": window.weekday,
+        "start": window.start_time.strftime("%H:%M"),
+        "end": window.end_time.strftime("%H:%M"),
+    }
+
+
+def manage_leave_json(leave: Leave, zone: str) -> dict[str, Any]:
+    """A leave with its first and last local day."""
+    first, last = people.leave_days(leave, zone)
+    return {
+        "id": leave.id,
+        "person_id": leave.person_id,
+        "start": first.isoformat(),
+        "end": last.isoformat(),
+        "status": leave.status.value,
+        "reason": leave.reason,
+    }
+
+
+def travel_json(travel: TravelTime) -> dict[str, Any]:
+    """Minutes from one compound to another."""
+    return {"from": travel.from_compound_id, "to": travel.to_compound_id, "minutes": travel.minutes}
 
 
 # --- organisations -----------------------------------------------------------------------------
@@ -301,4 +339,63 @@ def update_compound(station: str, compound_id: int) -> Response:
         found = _station(station)
         compound = templates.get_compound(session, found, compound_id)
         result = compound_json(templates.save_compound(session, found, values, compound))
+    return jsonify(result)
+
+
+# --- availability and leave of a person ----------------------------------------------------------
+
+
+@bp.post("/people/<int:person_id>/availability")
+@coordinators
+def add_availability(station: str, person_id: int) -> tuple[Response, int]:
+    """Add a weekly window: ``weekday`` (0 = Monday), ``start`` and ``end`` as HH:MM."""
+    values = _fields(_body())
+    with unit_of_work() as session:
+        person = people.get_person(session, _station(station), person_id)
+        result = window_json(people.add_availability(session, person, values))
+    return jsonify(result), 201
+
+
+@bp.delete("/people/<int:person_id>/availability/<int:window_id>")
+@coordinators
+def remove_availability(station: str, person_id: int, window_id: int) -> Response:
+    """Delete one of the person's weekly windows."""
+    with unit_of_work() as session:
+        person = people.get_person(session, _station(station), person_id)
+        people.remove_availability(session, person, window_id)
+    return jsonify({"id": window_id, "status": "deleted"})
+
+
+@bp.post("/people/<int:person_id>/leave")
+@coordinators
+def add_leave(station: str, person_id: int) -> tuple[Response, int]:
+    """Record leave: ``start`` and ``end`` days (inclusive), ``status``, optional ``reason``."""
+    values = _fields(_body())
+    with unit_of_work() as session:
+        found = _station(station)
+        person = people.get_person(session, found, person_id)
+        result = manage_leave_json(people.add_leave(session, person, values), found.timezone)
+    return jsonify(result), 201
+
+
+@bp.delete("/people/<int:person_id>/leave/<int:leave_id>")
+@coordinators
+def remove_leave(station: str, person_id: int, leave_id: int) -> Response:
+    """Delete one of the person's leaves."""
+    with unit_of_work() as session:
+        person = people.get_person(session, _station(station), person_id)
+        people.remove_leave(session, person, leave_id)
+    return jsonify({"id": leave_id, "status": "deleted"})
+
+
+# --- travel times --------------------------------------------------------------------------------
+
+
+@bp.put("/travel")
+@coordinators
+def set_travel(station: str) -> Response:
+    """Set the minutes between two compounds (``from``, ``to`` ids, ``minutes``), both ways."""
+    values = _fields(_body())
+    with unit_of_work() as session:
+        result = [travel_json(t) for t in templates.set_travel_time(session, _station(station), values)]
     return jsonify(result)

@@ -8,7 +8,7 @@ details name each broken rule with its reason).  Authentication and CSRF as in `
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,13 +19,14 @@ from werkzeug.wrappers import Response
 
 from rota.accounts import Role
 from rota.errors import FieldError, InvalidInput, NotFound
-from rota.models import Leave, Person, Shift
-from rota.selfservice import ActivitySignup, SwapRequest
+from rota.models import Leave, Person, Preference, Shift, WeeklyAvailability
+from rota.selfservice import Activity, ActivityKind, ActivitySignup, SwapRequest
 from rota.services import selfservice as ss
 from rota.services import selfservice_activities as acts
 from rota.services import selfservice_swaps as sw
-from rota.services.fields import parse_date
+from rota.services.fields import parse_date, parse_time
 from rota.services.ledger import build_ledger, parse_month
+from rota.services.selfservice_queue import Item, queue
 from web.auth import role_required
 from web.common import now, station_by_ref
 from web.db import get_session, unit_of_work
@@ -63,6 +64,58 @@ def _day(body: dict[str, Any], name: str) -> date:
     if day is None:
         raise InvalidInput("invalid field", [FieldError(name, "a date like 2026-12-15 is required")])
     return day
+
+
+def _check(errors: list[FieldError]) -> None:
+    """Refuse the body when any field is wrong, naming each."""
+    if errors:
+        raise InvalidInput("invalid fields", errors)
+
+
+def _clock(body: dict[str, Any], name: str, errors: list[FieldError]) -> time:
+    """A required ``HH:MM`` field (a problem is added to ``errors``)."""
+    value = body.get(name)
+    found = parse_time(value) if isinstance(value, str) else None
+    if found is None:
+        errors.append(FieldError(name, "a time like 08:30 is required"))
+    return found or time()
+
+
+def _optional_day(body: dict[str, Any], name: str, errors: list[FieldError]) -> date | None:
+    """An optional ``YYYY-MM-DD`` field."""
+    value = body.get(name)
+    if value is None or value == "":
+        return None
+    found = parse_date(value) if isinstance(value, str) else None
+    if found is None:
+        errors.append(FieldError(name, "a date like 2026-12-15"))
+    return found
+
+
+def _optional_int(body: dict[str, Any], name: str, errors: list[FieldError]) -> int | None:
+    """An optional integer field."""
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        errors.append(FieldError(name, "an integer"))
+        return None
+    return value
+
+
+def _moment(body: dict[str, Any], name: str, zone: str, errors: list[FieldError]) -> datetime | None:
+    """An optional ISO date-time field (without an offset: in the station's zone)."""
+    value = body.get(name)
+    if value is None or value == "":
+        return None
+    try:
+        found = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        found = None
+    if found is None:
+        errors.append(FieldError(name, "a date and time like 2026-12-15T18:00+08:00"))
+        return None
+    return found if found.tzinfo else found.replace(tzinfo=ZoneInfo(zone))
 
 
 def _decision(body: dict[str, Any]) -> bool:
@@ -147,6 +200,52 @@ def signup_json(signup: ActivitySignup) -> dict[str, Any]:
         "status": signup.status.value,
         "created_at": _stamp(signup.created_at),
         "decided_at": _stamp(signup.decided_at),
+    }
+
+
+def window_json(window: WeeklyAvailability) -> dict[str, Any]:
+    """A weekly availability window (Monday = 0)."""
+    return {
+        "id": window.id,
+        "weekday": window.weekday,
+        "start": window.start_time.strftime("%H:%M"),
+        "end": window.end_time.strftime("%H:%M"),
+    }
+
+
+def preference_json(pref: Preference) -> dict[str, Any]:
+    """A wish to work (or not) on a date or weekday."""
+    return {
+        "id": pref.id,
+        "wants_work": pref.wants_work,
+        "weight": pref.weight,
+        "on_date": pref.on_date.isoformat() if pref.on_date else None,
+        "weekday": pref.weekday,
+        "template_id": pref.template_id,
+    }
+
+
+def activity_json(activity: Activity) -> dict[str, Any]:
+    """A one-off activity with its shift."""
+    return {
+        "id": activity.id,
+        "title": activity.title,
+        "kind": activity.kind.value,
+        "shift": shift_json(activity.shift),
+        "places": acts.places(activity),
+        "compound_id": activity.compound_id,
+        "signup_opens_at": _stamp(activity.signup_opens_at),
+        "signup_closes_at": _stamp(activity.signup_closes_at),
+    }
+
+
+def _item_json(item: Item, request_json: dict[str, Any]) -> dict[str, Any]:
+    """A pending request with what approving it would do."""
+    return {
+        "request": request_json,
+        "effects": [{"shift": shift_json(e.shift), "delta": e.delta} for e in item.effects],
+        "refusals": [dataclasses.asdict(r) for r in item.refusals],
+        "problem": item.problem,
     }
 
 
@@ -309,3 +408,117 @@ def ledger(station: str, month: str) -> Response:
     """The station's monthly service ledger (服务台账) as JSON."""
     found = build_ledger(get_session(), station_by_ref(station), parse_month(month))
     return jsonify(_plain(found) | {"month": found.label})
+
+
+# --- staff: availability and preferences -------------------------------------------------------
+
+
+@bp.post("/me/availability")
+@staff
+def add_window() -> tuple[Response, int]:
+    """Add a weekly window: ``weekday`` (0 = Monday), ``start`` and ``end`` as HH:MM."""
+    body, errors = _body(), []
+    weekday = _optional_int(body, "weekday", errors)
+    if weekday is None and not errors:
+        errors.append(FieldError("weekday", "required"))
+    start, end = _clock(body, "start", errors), _clock(body, "end", errors)
+    _check(errors)
+    with unit_of_work() as session:
+        result = window_json(ss.add_window(session, _me(), int(weekday or 0), start, end))
+    return jsonify(result), 201
+
+
+@bp.delete("/me/availability/<int:window_id>")
+@staff
+def remove_window(window_id: int) -> Response:
+    """Remove one of my weekly windows."""
+    with unit_of_work() as session:
+        ss.remove_window(session, _me(), window_id)
+    return jsonify({"id": window_id, "status": "deleted"})
+
+
+@bp.post("/me/preferences")
+@staff
+def add_preference() -> tuple[Response, int]:
+    """Wish to work (``wants_work``) or not, ``weight`` 1-10, on ``on_date`` or ``weekday``,
+    optionally on one shift template (``template_id``)."""
+    body, errors = _body(), []
+    wants_work = body.get("wants_work")
+    if not isinstance(wants_work, bool):
+        errors.append(FieldError("wants_work", "true or false"))
+    weight = _optional_int(body, "weight", errors)
+    on_date, weekday = _optional_day(body, "on_date", errors), _optional_int(body, "weekday", errors)
+    template_id = _optional_int(body, "template_id", errors)
+    _check(errors)
+    with unit_of_work() as session:
+        pref = ss.add_preference(
+            session, _me(), wants_work=bool(wants_work), weight=1 if weight is None else weight,
+            on_date=on_date, weekday=weekday, template_id=template_id,
+        )  # fmt: skip
+        result = preference_json(pref)
+    return jsonify(result), 201
+
+
+@bp.delete("/me/preferences/<int:preference_id>")
+@staff
+def remove_preference(preference_id: int) -> Response:
+    """Remove one of my preferences."""
+    with unit_of_work() as session:
+        ss.remove_preference(session, _me(), preference_id)
+    return jsonify({"id": preference_id, "status": "deleted"})
+
+
+# --- coordinators: activities and the approvals queue ------------------------------------------
+
+
+@bp.post("/stations/<station>/activities")
+@coordinators
+def create_activity(station: str) -> tuple[Response, int]:
+    """Plan a one-off activity as a shift of its own (``title``, ``kind``, ``day``, ``start``, ``end``,
+    ``places``; optional ``skill``, ``compound_id``, ``signup_opens_at``, ``signup_closes_at``)."""
+    body, errors = _body(), []
+    found = station_by_ref(station)
+    kind = body.get("kind")
+    if kind not in {k.value for k in ActivityKind}:
+        errors.append(FieldError("kind", "one of " + ", ".join(k.value for k in ActivityKind)))
+    title = body.get("title")
+    if not isinstance(title, str):
+        errors.append(FieldError("title", "text is required"))
+    day = _optional_day(body, "day", errors)
+    if day is None and not any(e.where == "day" for e in errors):
+        errors.append(FieldError("day", "a date like 2026-12-15 is required"))
+    start, end = _clock(body, "start", errors), _clock(body, "end", errors)
+    places = _optional_int(body, "places", errors)
+    if places is None and not any(e.where == "places" for e in errors):
+        errors.append(FieldError("places", "required"))
+    skill = body.get("skill")
+    if skill is not None and not isinstance(skill, str):
+        errors.append(FieldError("skill", "text"))
+    compound_id = _optional_int(body, "compound_id", errors)
+    opens = _moment(body, "signup_opens_at", found.timezone, errors)
+    closes = _moment(body, "signup_closes_at", found.timezone, errors)
+    _check(errors)
+    assert day is not None
+    with unit_of_work() as session:
+        activity = acts.create_activity(
+            session, found, title=str(title), kind=str(kind), day=day,
+            start=start, end=end, places=int(places or 0), skill=skill or None, compound_id=compound_id,
+            signup_opens_at=opens, signup_closes_at=closes,
+        )  # fmt: skip
+        result = activity_json(activity)
+    return jsonify(result), 201
+
+
+@bp.get("/stations/<station>/approvals")
+@coordinators
+def approvals(station: str) -> Response:
+    """The station's pending leave, swaps and sign-ups, each with its effect on coverage."""
+    found = queue(get_session(), station_by_ref(station).id)
+    return jsonify(
+        {
+            "size": found.size,
+            "leaves": [_item_json(i, leave_json(i.request)) for i in found.leaves],  # type: ignore[arg-type]
+            "swaps": [_item_json(i, swap_json(i.request)) for i in found.swaps],  # type: ignore[arg-type]
+            "signups": [_item_json(i, signup_json(i.request)) for i in found.signups],  # type: ignore[arg-type]
+        }
+    )
