@@ -13,10 +13,10 @@ from rota.domain import VisitStatus
 from rota.models import VisitRequest
 from rota.visits import VisitState
 from tests.e2e.test_coordinator_flow import log_in
-from tests.web.conftest import TUPLES_WARNING, Demo
+from tests.web.conftest import Demo
 from tests.web.helpers import read
 
-pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings(TUPLES_WARNING)]
+pytestmark = pytest.mark.e2e
 
 
 def test_a_resident_books_sees_and_cancels_a_visit(

@@ -11,11 +11,11 @@ from flask import Flask
 from rota.accounts import Role, create_user
 from rota.domain import RotaStatus
 from rota.models import Person
-from tests.web.conftest import PASSWORD, TUPLES_WARNING, Demo
+from tests.web.conftest import PASSWORD, Demo
 from tests.web.helpers import current
 from web.db import database
 
-pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings(TUPLES_WARNING)]
+pytestmark = pytest.mark.e2e
 WEEK = "2026-W51"  # a week without a rota: the coordinator generates it
 
 

@@ -16,12 +16,12 @@ from rota.accounts import create_user
 from rota.domain import OrgKind, RotaStatus
 from rota.models import Assignment, Leave, Person, Rota, Shift
 from tests.e2e.test_coordinator_flow import log_in
-from tests.web.conftest import PASSWORD, TUPLES_WARNING, Demo
+from tests.web.conftest import PASSWORD, Demo
 from tests.web.helpers import read
 from tests.web.test_staff_selfservice import W51, cadres, publish_rows
 from web.db import database
 
-pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings(TUPLES_WARNING)]
+pytestmark = pytest.mark.e2e
 
 
 def test_leave_requested_approved_and_respected_by_a_replan(

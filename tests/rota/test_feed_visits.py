@@ -23,7 +23,6 @@ from tests.icalcheck import assert_icalcheck_accepts
 FIRST = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
 SECOND = FIRST + timedelta(days=1)
 THIRD = SECOND + timedelta(days=1)
-pytestmark = pytest.mark.filterwarnings("ignore:The Result.tuples:sqlalchemy.exc.SADeprecationWarning")
 
 
 @dataclass(frozen=True)

@@ -39,9 +39,6 @@ from tests.icalcheck import assert_icalcheck_accepts
 
 FIRST = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
 SECOND = FIRST + timedelta(days=1)
-# rota/services/stations.py (not this feature's) still calls Result.tuples(), deprecated in SQLAlchemy 2.1;
-# remove this once it unpacks rows directly.
-pytestmark = pytest.mark.filterwarnings("ignore:The Result.tuples:sqlalchemy.exc.SADeprecationWarning")
 
 
 @dataclass(frozen=True)

@@ -38,8 +38,6 @@ WEEK_START = date(2026, 12, 7)
 NOW = datetime(2026, 12, 8, 2, 0, tzinfo=UTC)
 PASSWORD = "demo-password-1"
 USERS = {"coordinator": Role.COORDINATOR, "staff": Role.STAFF, "resident": Role.RESIDENT}
-# rota/services/stations.py (not the web's) still calls Result.tuples(), deprecated in SQLAlchemy 2.1.
-TUPLES_WARNING = "ignore:The Result.tuples:sqlalchemy.exc.SADeprecationWarning"
 
 
 @dataclass(frozen=True)

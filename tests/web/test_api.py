@@ -11,12 +11,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from rota.domain import RotaStatus
-from tests.web.conftest import PASSWORD, TUPLES_WARNING, WEEK, Demo, login, make_app
+from tests.web.conftest import PASSWORD, WEEK, Demo, login, make_app
 from tests.web.helpers import current, double_shift_move, versions, wait_for
 from web.db import dispose
 from web.openapi import openapi_document
-
-pytestmark = pytest.mark.filterwarnings(TUPLES_WARNING)
 
 
 def basic(username: str, password: str = PASSWORD) -> dict[str, str]:

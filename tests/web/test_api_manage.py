@@ -8,11 +8,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from rota.models import Compound, Leave, Organisation, Person, ShiftTemplate, TravelTime, WeeklyAvailability
-from tests.web.conftest import TUPLES_WARNING, Demo
+from tests.web.conftest import Demo
 from tests.web.helpers import read
 from tests.web.test_api import basic
 
-pytestmark = pytest.mark.filterwarnings(TUPLES_WARNING)
 C = basic("coordinator")
 
 

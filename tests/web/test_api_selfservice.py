@@ -13,7 +13,7 @@ from rota.selfservice import Activity, SwapRequest
 from tests.web.conftest import PASSWORD, Demo, login
 from tests.web.helpers import read
 from tests.web.test_api import basic
-from tests.web.test_staff_selfservice import W51, cadres, publish_rows, pytestmark  # noqa: F401
+from tests.web.test_staff_selfservice import W51, cadres, publish_rows
 from web.db import database
 
 

@@ -8,12 +8,11 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from tests.web.conftest import TUPLES_WARNING, Demo, make_app
+from tests.web.conftest import Demo, make_app
 from web import create_app
 from web.db import dispose
 from web.i18n import TRANSLATIONS, compile_catalogues
 
-pytestmark = pytest.mark.filterwarnings(TUPLES_WARNING)
 WEB = Path(__file__).resolve().parents[2] / "web"
 
 

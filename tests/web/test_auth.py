@@ -7,10 +7,8 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from tests.web.conftest import PASSWORD, TUPLES_WARNING, WEEK, Demo, login, make_app
+from tests.web.conftest import PASSWORD, WEEK, Demo, login, make_app
 from web.db import dispose
-
-pytestmark = pytest.mark.filterwarnings(TUPLES_WARNING)
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -12,10 +11,9 @@ from sqlalchemy import select
 from rota.accounts import User
 from rota.feeds import FeedToken
 from rota.models import Person, Station
-from tests.web.conftest import TUPLES_WARNING, Demo, login
+from tests.web.conftest import Demo, login
 from web.db import database
 
-pytestmark = pytest.mark.filterwarnings(TUPLES_WARNING)
 LINK = re.compile(r'href="(https?://[^"]+/feeds/([A-Za-z0-9_-]+)\.ics)"')
 
 

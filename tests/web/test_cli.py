@@ -7,10 +7,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from tests.web.conftest import TUPLES_WARNING
 from web.cli import main
-
-pytestmark = pytest.mark.filterwarnings(TUPLES_WARNING)
 
 
 def test_demo_prints_one_login_per_role(

@@ -25,9 +25,6 @@ NOW = datetime(2026, 12, 8, 2, 0, tzinfo=UTC)
 PUBLISHED = datetime(2026, 12, 4, 10, 0, 30, 123456, tzinfo=UTC)
 ISO_WEEK = "2026-W50"
 CALENDAR = "text/calendar; charset=utf-8"
-# rota/services/stations.py (not this feature's) still calls Result.tuples(), deprecated in SQLAlchemy 2.1;
-# remove this once it unpacks rows directly.
-pytestmark = pytest.mark.filterwarnings("ignore:The Result.tuples:sqlalchemy.exc.SADeprecationWarning")
 
 
 @dataclass(frozen=True)

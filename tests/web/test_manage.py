@@ -16,12 +16,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from rota.models import Compound, Leave, Organisation, Person, ShiftTemplate, TravelTime, WeeklyAvailability
-from tests.web.conftest import TUPLES_WARNING, WEEK, Demo, make_app
+from tests.web.conftest import WEEK, Demo, make_app
 from tests.web.helpers import read
 from web.db import dispose
 from web.jobs import registry
-
-pytestmark = pytest.mark.filterwarnings(TUPLES_WARNING)
 
 
 def _count(app: Flask, model: type[object]) -> int:

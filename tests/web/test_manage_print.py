@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import browser, live_app, server  # noqa: F401 -- fixtures shared with tests/e2e
-from tests.web.conftest import PASSWORD, TUPLES_WARNING, WEEK, Demo, demo, seeded, seeded_file  # noqa: F401
+from tests.web.conftest import PASSWORD, WEEK, Demo, demo, seeded, seeded_file  # noqa: F401
 
-pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings(TUPLES_WARNING)]
+pytestmark = pytest.mark.e2e
 
 
 def test_the_week_prints_on_one_a4_landscape_page(

@@ -5,10 +5,8 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from tests.web.conftest import TUPLES_WARNING, WEEK, login
+from tests.web.conftest import WEEK, login
 from tests.web.helpers import current
-
-pytestmark = pytest.mark.filterwarnings(TUPLES_WARNING)
 
 C, S, R = "coordinator", "staff", "resident"
 EVERYONE = frozenset({None, C, S, R})

@@ -7,10 +7,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from rota.domain import RotaStatus
-from tests.web.conftest import TUPLES_WARNING, WEEK, Demo, login
+from tests.web.conftest import WEEK, Demo, login
 from tests.web.helpers import current, double_shift_move, versions, wait_for
-
-pytestmark = pytest.mark.filterwarnings(TUPLES_WARNING)
 
 
 def test_week_grid_shows_people_holes_and_scores(coordinator: FlaskClient, demo: Demo) -> None:

@@ -17,11 +17,10 @@ from rota.domain import LeaveStatus, OrgKind, RotaStatus
 from rota.models import Assignment, Leave, Person, Rota, Shift, ShiftTemplate, VisitRequest
 from rota.selfservice import Activity, ActivitySignup, LeaveDecision, SignupStatus, SwapRequest, SwapStatus
 from rota.services.stations import materialise_shifts
-from tests.web.conftest import TUPLES_WARNING, Demo, login
+from tests.web.conftest import Demo, login
 from tests.web.helpers import read
 from web.db import database
 
-pytestmark = pytest.mark.filterwarnings(TUPLES_WARNING)
 W51 = date(2026, 12, 14)
 
 
