@@ -557,10 +557,13 @@ def person_feed(session: Session, person: Person, now: datetime, lang: str | Non
 
 
 def person_week(session: Session, person: Person, week_start: date, lang: str | None = None) -> Feed:
-    """A one-off calendar of a person's confirmed duty in one week."""
-    week_end = week_start + timedelta(days=DAYS_PER_WEEK)
-    query = _person_events(person.id).join(Shift, Shift.id == CalendarEvent.shift_id)
-    query = query.where(Shift.date >= week_start, Shift.date < week_end)
+    """A one-off calendar of a person's confirmed duty and home visits starting in one week.
+
+    The week runs Monday 00:00 to Monday 00:00 in the person's station's zone, the same days as
+    the rota's ``Shift.date``s; visits carry the resident's details, as in the person's own feed.
+    """
+    first, last = _week_bounds(person.station, week_start)
+    query = _person_events(person.id).where(CalendarEvent.start_at >= first, CalendarEvent.start_at < last)
     query = query.where(CalendarEvent.status == EventStatus.CONFIRMED)
     events = tuple(own_event(row) for row in session.execute(query))
     language = as_lang(lang)

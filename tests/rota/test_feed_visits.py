@@ -12,7 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rota.domain import VisitStatus
-from rota.feeds import CalendarEvent, org_feed, person_feed, station_feed, station_week, sync_published_events
+from rota.feeds import (
+    CalendarEvent,
+    org_feed,
+    person_feed,
+    person_week,
+    station_feed,
+    station_week,
+    sync_published_events,
+)
 from rota.ical import EventStatus
 from rota.models import Person, Station, VisitRequest
 from rota.services import booking
@@ -169,3 +177,14 @@ def test_cancelling_a_visit_between_publishes_cancels_its_event_at_once(demo: Vi
     event = events[uid(demo, visit, demo.butler)]
     assert event["STATUS"] == "CANCELLED"
     assert int(event["SEQUENCE"]) == 1
+
+
+def test_person_week_download_holds_the_weeks_visits_beside_duty(demo: Visits) -> None:
+    calendar = person_week(demo.session, demo.butler, WEEK, lang="en").to_ical()
+    parsed = icalendar.Calendar.from_ical(calendar)
+    uids = {str(e["UID"]) for e in parsed.events}
+    next_week = person_week(demo.session, demo.butler, WEEK + timedelta(weeks=1)).events
+
+    assert set(visit_events(calendar)) == {uid(demo, v, demo.butler) for v in demo.visits}
+    assert any("-visit" not in u for u in uids)  # the duty shifts are still there
+    assert not {e.uid for e in next_week} & {uid(demo, v, demo.butler) for v in demo.visits}
