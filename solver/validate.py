@@ -529,45 +529,35 @@ def _enclosed_run_lengths(
 
 def check_min_consecutive_days(problem: Problem, plan: Plan) -> list[Violation]:
     """Every run of working days with a day off on both sides is at least min_consecutive_days."""
-    found: list[Violation] = []
-    for person in problem.people:
-        limit, history = person.limits.min_consecutive_days, _history(person)
-        if limit is None:
-            continue
-        flags = plan.working_days(person.id)
-        runs = _enclosed_run_lengths(
-            problem, flags, history.consecutive_days_worked, history.consecutive_days_off
-        )
-        for first, last, length, before in runs:
-            if length < limit:
-                extra = f" plus {before} before day 0" if before else ""
-                detail = (
-                    f"person {person.id} works only {length} consecutive days ({_days(first, last)}{extra}), "
-                    f"minimum {limit}"
-                )
-                found.append(Violation("min_consecutive_days", person.id, None, first, detail))
-    return found
+    return _check_min_runs(problem, plan, working=True)
 
 
 def check_min_consecutive_days_off(problem: Problem, plan: Plan) -> list[Violation]:
     """Every run of days off with a working day on both sides is at least min_consecutive_days_off."""
+    return _check_min_runs(problem, plan, working=False)
+
+
+def _check_min_runs(problem: Problem, plan: Plan, *, working: bool) -> list[Violation]:
+    """The minimum-run rule of working days (``working``) or of days off, for every person."""
+    rule = "min_consecutive_days" if working else "min_consecutive_days_off"
     found: list[Violation] = []
     for person in problem.people:
-        limit, history = person.limits.min_consecutive_days_off, _history(person)
+        limit, history = getattr(person.limits, rule), _history(person)
         if limit is None:
             continue
-        flags = [not w for w in plan.working_days(person.id)]
-        runs = _enclosed_run_lengths(
-            problem, flags, history.consecutive_days_off, history.consecutive_days_worked
-        )
-        for first, last, length, before in runs:
+        worked, off = history.consecutive_days_worked, history.consecutive_days_off
+        flags = [w == working for w in plan.working_days(person.id)]
+        same, other = (worked, off) if working else (off, worked)
+        for first, last, length, before in _enclosed_run_lengths(problem, flags, same, other):
             if length < limit:
                 extra = f" plus {before} before day 0" if before else ""
-                detail = (
-                    f"person {person.id} has only {length} consecutive days off "
-                    f"({_days(first, last)}{extra}), minimum {limit}"
+                what = (
+                    f"works only {length} consecutive days"
+                    if working
+                    else (f"has only {length} consecutive days off")
                 )
-                found.append(Violation("min_consecutive_days_off", person.id, None, first, detail))
+                detail = f"person {person.id} {what} ({_days(first, last)}{extra}), minimum {limit}"
+                found.append(Violation(rule, person.id, None, first, detail))
     return found
 
 
