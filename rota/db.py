@@ -37,8 +37,14 @@ def database_url(environ: Mapping[str, str] | None = None) -> str:
 
 
 def make_engine(url: str | None = None) -> Engine:
-    """An engine for ``url`` (default: the configured one); SQLite gets foreign keys enforced."""
-    engine = create_engine(url or database_url())
+    """An engine for ``url`` (default: the configured one); SQLite gets foreign keys enforced.
+
+    Server databases get ``pool_pre_ping``: after a restart or failover every pooled connection is
+    dead, and the ping swaps it for a fresh one instead of failing the next request that draws it.
+    """
+    url = url or database_url()
+    options: dict[str, Any] = {} if url.startswith("sqlite") else {"pool_pre_ping": True}
+    engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)

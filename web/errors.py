@@ -1,18 +1,21 @@
 """One place that turns errors into responses: JSON ``{"error", "message", "details"}`` or an HTML page.
 
 Domain errors (``RotaError`` subclasses) and HTTP errors alike roll the request's session back
-first.  API paths and clients asking for JSON get JSON; browsers get a flash and a redirect back
+first.  A database that cannot be reached (restarting, failing over) is a 503 asking to retry, never
+a traceback.  API paths and clients asking for JSON get JSON; browsers get a flash and a redirect back
 after a form post, or an error page otherwise.
 """
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask import Flask, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -29,6 +32,7 @@ STATUS: dict[type[RotaError], int] = {
     SolverTimeout: 503,
     QueueUnavailable: 503,
 }
+DATABASE_RETRY_AFTER = 30  # seconds: a PostgreSQL restart or failover takes a few
 
 
 def init_app(app: Flask) -> None:
@@ -36,11 +40,34 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(RotaError, handle_rota_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(StaleDataError, handle_stale_data)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(InterfaceError, handle_database_unavailable)
 
 
 def handle_stale_data(_error: StaleDataError) -> Any:
     """Another coordinator saved the same rota first (optimistic lock): refuse, never overwrite."""
     return handle_rota_error(StateConflict("the rota was changed by someone else; reload and try again"))
+
+
+def handle_database_unavailable(error: OperationalError | InterfaceError) -> Any:
+    """The database cannot be reached (restart, failover, network): a 503 asking to try again.
+
+    A save in flight either landed whole or not at all; its commit may have failed on the way back,
+    so the message says to reload and look.  The page is drawn without the database: the user who
+    could not be loaded is shown as logged out, and a loaded one is not touched after the rollback.
+    """
+    with suppress(SQLAlchemyError):  # the connection is gone; the pool discards it
+        rollback()
+    current_app.logger.warning("database unavailable: %s", str(error.orig or error).strip().splitlines()[0])
+    g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
+    message = _(
+        "The database cannot be reached right now (it may be restarting). Please try again in a minute; "
+        "if you were saving something, reload the page to see whether it was saved."
+    )
+    headers = {"Retry-After": str(DATABASE_RETRY_AFTER)}
+    if wants_json():
+        return jsonify(error_body("database_unavailable", message)), 503, headers
+    return render_template("error.html", status=503, message=message, details=[]), 503, headers
 
 
 def wants_json() -> bool:
