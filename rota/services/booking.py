@@ -7,9 +7,11 @@ other live visits in time (travel between compounds), and stay within their week
 duty plus visits).  Slots start every ``SLOT_STEP`` minutes within ``VISIT_HOURS``, from ``LEAD`` after
 ``now`` for ``HORIZON_DAYS``.
 
-Never overselling: every booking transaction first updates its station's ``BookingLedger`` row, which
-serialises bookings of a station (a row lock on PostgreSQL, the single writer on SQLite), then checks
-the slot again and inserts a ``BookingSlot`` whose (butler, start) is unique.
+Never overselling: a booking transaction updates its station's ``BookingLedger`` row, which serialises
+bookings of a station (a row lock on PostgreSQL, the single writer on SQLite), then checks the slot
+again and inserts a ``BookingSlot`` whose (butler, start) is unique.  Before queueing for that lock it
+checks the slot once without it: a time nobody can take even now is refused at once, so a rush on a
+sold-out slot does not line up behind the lock (a refusal can only be early, never an oversell).
 """
 
 from __future__ import annotations
@@ -369,10 +371,11 @@ def book(
     Fails with InvalidInput on bad fields and StateConflict when nobody can come at that time
     (any more).  Nothing is stored then.
     """
-    lock_station(session, station.id)
     details, start = _parse_booking(session, station, data, now)
     service = details.service
     end = start + timedelta(minutes=SERVICE_MINUTES[service])
+    _pick(session, station, details, start, end)  # StateConflict now if it is full already
+    lock_station(session, station.id)
     person = _pick(session, station, details, start, end)
     state = home.record_request(session, station, details, now=now, user_id=user_id)
     _assign(session, state, person, start, end, now)
