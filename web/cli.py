@@ -79,11 +79,23 @@ def _serve_gunicorn(host: str, port: int, workers: int) -> None:
 
 @click.command()
 @click.option("--burst", is_flag=True, help="Stop once the queue is empty (tests, batch runs).")
-def worker(burst: bool) -> None:
+@click.option(
+    "--nice",
+    "niceness",
+    type=click.IntRange(0, 19),
+    default=10,
+    show_default=True,
+    envvar="ROTA_WORKER_NICE",
+    help="Lower CPU priority of the solves (0 = as the web processes), so pages stay fast during a solve.",
+)
+def worker(burst: bool, niceness: int) -> None:
     """Run solve jobs from the Redis queue (ROTA_REDIS_URL) on the database (ROTA_DATABASE_URL)."""
     url = os.environ.get("ROTA_REDIS_URL")
     if not url:
         raise click.UsageError("set ROTA_REDIS_URL to the Redis server holding the solve queue")
+    # A solve takes every core it is given for its whole time limit; the web processes on the same
+    # machine should win the CPU whenever a request comes in.  Work horses inherit the niceness.
+    os.nice(niceness)
     from rq import Worker
 
     from rota.jobs import QUEUE, connect
