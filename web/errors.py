@@ -137,11 +137,13 @@ def handle_http_error(error: HTTPException) -> Any:
         message = _("Too many attempts. Please wait a minute and try again.")
     else:
         message = _http_message(status, error.description or "")
+    # Keep the error's own headers (Allow on a 405, Retry-After on a 429), not its HTML content type.
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
     if wants_json():
         code = (error.name or "error").lower().replace(" ", "_")
         response: Response = jsonify(error_body(code, message))
-        return response, status
-    return render_template("error.html", status=status, message=message, details=[]), status
+        return response, status, headers
+    return render_template("error.html", status=status, message=message, details=[]), status, headers
 
 
 def _http_message(status: int, description: str) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from rota.services.people import LIMITS
+
 STATION_WEEK = [
     {
         "name": "station",
@@ -19,7 +21,9 @@ STATION_WEEK = [
         "schema": {"type": "string", "pattern": r"^\d{4}-W\d{2}$"},
     },
 ]
-ASSIGNMENT = [{"name": "assignment_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+MAX_ID = 999_999_999  # ids have at most nine digits; a larger one in a path is no route (404)
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+ASSIGNMENT = [{"name": "assignment_id", "in": "path", "required": True, "schema": ID}]
 JOB = [{"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}]
 REF = [
     {
@@ -75,9 +79,13 @@ def _paths() -> dict[str, Any]:
     """Every route of the API."""
     week = "/stations/{station}/weeks/{week}"
     conflict = {"409": {"$ref": "#/components/responses/Error"}}
+    invalid = {"422": {"$ref": "#/components/responses/Error"}}
     return {
         "/stations": {"get": _op("List stations", "200", "Stations")},
-        f"{week}/rota": {"get": _op("The week's current rota", "200", "Week", params=STATION_WEEK)},
+        f"{week}/rota": {
+            "get": _op("The week's current rota", "200", "Week", params=STATION_WEEK)
+            | {"responses": {"200": {"description": "the week"} | _json("Week")} | ERRORS | invalid}
+        },
         f"{week}/generate": {
             "post": _op(
                 "Start planning the week in the background",
@@ -86,6 +94,7 @@ def _paths() -> dict[str, Any]:
                 params=STATION_WEEK,
                 requestBody=_body({"time_limit": {"type": "integer", "minimum": 1, "maximum": 300}}, []),
             )
+            | {"responses": {"202": {"description": "planning"} | _json("Job")} | ERRORS | invalid | conflict}
         },
         f"{week}/publish": {
             "post": _op(
@@ -93,9 +102,14 @@ def _paths() -> dict[str, Any]:
                 "200",
                 "Rota",
                 params=STATION_WEEK,
-                requestBody=_body({"lock_version": {"type": "integer"}}, []),
+                requestBody=_body({"lock_version": ID}, []),
             )
-            | {"responses": {"200": {"description": "published"} | _json("Rota")} | ERRORS | conflict}
+            | {
+                "responses": {"200": {"description": "published"} | _json("Rota")}
+                | ERRORS
+                | conflict
+                | invalid
+            }
         },
         f"{week}/assignments": {
             "post": _op(
@@ -241,7 +255,7 @@ def _visit_paths() -> dict[str, Any]:
 
 def _id(name: str) -> list[dict[str, Any]]:
     """One integer path parameter."""
-    return [{"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}]
+    return [{"name": name, "in": "path", "required": True, "schema": ID}]
 
 
 def _ok(summary: str, status: str, schema: str, **extra: Any) -> dict[str, Any]:
@@ -440,6 +454,7 @@ def _manage_paths() -> dict[str, Any]:
         },
         "fte": {"type": "number", "minimum": 0, "maximum": 1},
         "max_shifts_per_day": {"type": "integer"},
+        **{name: {"type": "integer", "minimum": low, "maximum": high} for name, low, high in LIMITS},
     }
     template = {
         "code": {"type": "string"},
@@ -575,9 +590,12 @@ def _selfservice_schemas() -> dict[str, Any]:
     """Schemas of the self-service and management routes (objects; see the route summaries)."""
     obj = {"type": "object"}
     names = ["Leave", "Withdrawn", "Swap", "Signup", "Changes", "Seen", "Ledger", "Organisation",
-             "Person", "Template", "Compound", "Window", "Deleted", "ManagedLeave", "TravelTimes",
+             "Person", "Template", "Compound", "Window", "Deleted", "ManagedLeave",
              "Preference", "Activity", "Approvals"]  # fmt: skip
     schemas: dict[str, Any] = {name: obj for name in names}
+    travel = {"type": "object", "properties": {k: {"type": "integer"} for k in ("from", "to", "minutes")},
+              "required": ["from", "to", "minutes"]}  # fmt: skip
+    schemas["TravelTimes"] = {"type": "array", "items": travel, "description": "both ways"}
     for single in ("Organisation", "Person", "Template", "Compound"):
         schemas[f"{single}s"] = {"type": "array", "items": {"$ref": f"#/components/schemas/{single}"}}
     return schemas

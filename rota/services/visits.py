@@ -317,7 +317,9 @@ def find_visit(session: Session, ref: str) -> VisitState:
     state = session.scalars(
         select(VisitState).where(VisitState.reference == ref.strip().upper())
     ).one_or_none()
-    if state is None and ref.isdigit() and (visit := session.get(VisitRequest, int(ref))) is not None:
+    # Only ASCII digits of a 32-bit id: int() reads other scripts' digits, the database no larger ids.
+    is_id = ref.isascii() and ref.isdigit() and int(ref) < 2**31
+    if state is None and is_id and (visit := session.get(VisitRequest, int(ref))) is not None:
         state = state_of(session, visit)
     if state is None:
         raise NotFound(f"no visit {ref!r}")

@@ -228,7 +228,7 @@ def test_cookie_clients_need_the_csrf_header(seeded: tuple[str, Demo], tmp_path:
 def test_openapi_documents_every_api_route(app: Flask, client: FlaskClient) -> None:
     document = client.get("/api/v1/openapi.json").json
     routes = {
-        (re.sub(r"<(?:int:)?(\w+)>", r"{\1}", rule.rule).removeprefix("/api/v1"), method.lower())
+        (re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule).removeprefix("/api/v1"), method.lower())
         for rule in app.url_map.iter_rules()
         if rule.rule.startswith("/api/v1")
         for method in rule.methods - {"HEAD", "OPTIONS"}

@@ -79,7 +79,7 @@ def test_a_person_with_certificates_is_created_and_updated(
         ("org", 0, "no organisation '0' at this station"),
         ("skills", ["first_aid:tomorrow"], "'tomorrow' (first_aid) is not a date like 2027-03-31"),
         ("fte", 3, "3 is not between 0 and 1"),
-        ("max_shifts_per_week", {"many": 1}, "not a string or number"),
+        ("max_shifts_per_week", {"many": 1}, "an integer"),
     ],
 )
 def test_a_bad_person_field_is_named_and_nothing_stored(
@@ -251,7 +251,7 @@ def test_a_bad_travel_time_names_its_fields_and_stores_nothing(
     before = _count(app, TravelTime)
 
     response = client.put(f"/api/v1/stations/{demo.station}/travel",
-                          json={"from": 999999, "to": "", "minutes": -1}, headers=C)  # fmt: skip
+                          json={"from": 999999, "to": 999998, "minutes": -1}, headers=C)  # fmt: skip
 
     assert response.status_code == 422
     assert {d["where"] for d in response.json["details"]} == {"from", "to", "minutes"}

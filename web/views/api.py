@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
+from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
+from werkzeug.routing import BaseConverter, IntegerConverter
 from werkzeug.wrappers import Response
 
 from rota.accounts import Role
@@ -30,6 +32,31 @@ from web.shifts import published_shifts, since_last_week
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 coordinators = role_required(Role.COORDINATOR)
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+MAX_ID = 999_999_999  # ids have at most nine digits (the database's are 32-bit)
+
+
+class IdConverter(IntegerConverter):
+    """``<id:name>``: a record id, 1 to MAX_ID, bounded in the pattern itself so that a larger number
+    is no route (404) rather than an overflow in the database (werkzeug answers 405 when a converter's
+    ``max`` refuses a path that routes with other methods)."""
+
+    regex = r"[1-9]\d{0,8}"
+
+
+class VisitRefConverter(BaseConverter):
+    """``<visit_ref:ref>``: a booking reference or visit id, never the sibling routes' names (so that
+    ``/visits/slots`` does not also route, and advertise, DELETE and PATCH of a visit called "slots")."""
+
+    regex = r"(?!(?:slots|bookings)$)[^/]+"
+
+
+def add_converters(state: BlueprintSetupState) -> None:
+    """Register ``<id:...>`` and ``<visit_ref:...>``; record this before the blueprint's routes."""
+    state.app.url_map.converters.setdefault("id", IdConverter)
+    state.app.url_map.converters.setdefault("visit_ref", VisitRefConverter)
+
+
+bp.record_once(add_converters)
 
 
 @bp.before_request
@@ -52,7 +79,7 @@ def _body() -> dict[str, Any]:
 
 
 def _int(
-    body: dict[str, Any], name: str, *, required: bool = True, low: int = 1, high: int = 2**31
+    body: dict[str, Any], name: str, *, required: bool = True, low: int = 1, high: int = MAX_ID
 ) -> int | None:
     """An integer field within bounds."""
     value = body.get(name)
@@ -192,7 +219,7 @@ def _assignment_id(assignment_id: int) -> int:
     return found.id
 
 
-@bp.post("/assignments/<int:assignment_id>/pin")
+@bp.post("/assignments/<id:assignment_id>/pin")
 @coordinators
 def pin(assignment_id: int) -> Response:
     """Pin (``{"pinned": true}``) or unpin an assignment."""
@@ -204,7 +231,7 @@ def pin(assignment_id: int) -> Response:
     return jsonify(body)
 
 
-@bp.post("/assignments/<int:assignment_id>/move")
+@bp.post("/assignments/<id:assignment_id>/move")
 @coordinators
 def move(assignment_id: int) -> Response:
     """Move an assignment to ``shift_id`` (refused with the broken rules if any hard rule breaks)."""
@@ -214,7 +241,7 @@ def move(assignment_id: int) -> Response:
     return jsonify(body)
 
 
-@bp.delete("/assignments/<int:assignment_id>")
+@bp.delete("/assignments/<id:assignment_id>")
 @coordinators
 def remove(assignment_id: int) -> Response:
     """Take the person off the shift."""

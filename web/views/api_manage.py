@@ -35,10 +35,11 @@ from rota.services.csv_import import MAX_BYTES, import_people
 from web.auth import role_required
 from web.common import now, station_by_ref
 from web.db import get_session, unit_of_work
-from web.views.api import _body, _protect
+from web.views.api import MAX_ID, _body, _protect, add_converters
 
 bp = Blueprint("api_manage", __name__, url_prefix="/api/v1/stations/<station>")
 bp.before_request(_protect)
+bp.record_once(add_converters)
 coordinators = role_required(Role.COORDINATOR)
 
 
@@ -51,29 +52,68 @@ def _exempt_from_form_csrf(state: BlueprintSetupState) -> None:
 # --- the body as the form's text fields --------------------------------------------------------
 
 
-def _fields(body: Mapping[str, Any], lists: tuple[str, ...] = ()) -> dict[str, str]:
-    """JSON values as the text the services read: numbers as text, lists of ``lists`` joined by commas,
-    ``skills`` also as objects ``{"skill", "valid_until"}``, ``needs`` also as a list of lines."""
+TEXT: tuple[type, ...] = (str,)
+INTEGER: tuple[type, ...] = (int,)
+NUMBER: tuple[type, ...] = (int, float)
+FLAG: tuple[type, ...] = (bool,)
+TEXT_OR_LIST: tuple[type, ...] = (str, list)
+TEXT_OR_ID: tuple[type, ...] = (str, int)
+KIND_NAMES = {
+    TEXT: "text", INTEGER: "an integer", NUMBER: "a number", FLAG: "true or false",
+    TEXT_OR_LIST: "text or a list", TEXT_OR_ID: "text or an integer",
+}  # fmt: skip
+ORG_FIELDS = {"name": TEXT, "kind": TEXT, "quota": NUMBER}
+PERSON_FIELDS = {
+    "name": TEXT, "org": TEXT_OR_ID, "phone": TEXT, "languages": TEXT_OR_LIST, "skills": TEXT_OR_LIST,
+    "fte": NUMBER, "max_shifts_per_day": INTEGER, **{name: INTEGER for name, _, _ in people.LIMITS},
+}  # fmt: skip
+TEMPLATE_FIELDS = {
+    "code": TEXT, "name_zh": TEXT, "name_en": TEXT, "weekdays": TEXT_OR_LIST, "start": TEXT, "end": TEXT,
+    "night": FLAG, "paid_minutes": INTEGER, "required_skills": TEXT_OR_LIST, "forbidden_next": TEXT_OR_LIST,
+    "needs": TEXT_OR_LIST,
+}  # fmt: skip
+COMPOUND_FIELDS = {"name": TEXT, "buildings": TEXT_OR_LIST}
+WINDOW_FIELDS = {"weekday": INTEGER, "start": TEXT, "end": TEXT}
+LEAVE_FIELDS = {"start": TEXT, "end": TEXT, "status": TEXT, "reason": TEXT}
+TRAVEL_FIELDS = {"from": INTEGER, "to": INTEGER, "minutes": INTEGER}
+
+
+def _fields(body: Mapping[str, Any], kinds: Mapping[str, tuple[type, ...]]) -> dict[str, str]:
+    """The body's known fields as the text the services read, each of its documented JSON type (null:
+    empty): numbers as text, true as "y", lists joined by commas (``needs`` by lines), ``skills`` also
+    as objects ``{"skill", "valid_until"}``.  Other fields are ignored."""
     values: dict[str, str] = {}
     errors = []
-    for name, value in body.items():
+    for name, kind in kinds.items():
+        value = body.get(name)
         if value is None:
-            values[name] = ""
+            if name in body:
+                values[name] = ""
+        elif not _is_a(value, kind):
+            errors.append(FieldError(name, KIND_NAMES[kind]))
         elif isinstance(value, bool):
             values[name] = "y" if value else ""
-        elif isinstance(value, str | int | float):
-            values[name] = str(value)
-        elif isinstance(value, list) and name in lists:
+        elif isinstance(value, list):
             items = [_item(name, v) for v in value]
             if any(i is None for i in items):
                 errors.append(FieldError(name, "a list of strings"))
             else:
                 values[name] = ("\n" if name == "needs" else ", ").join(str(i) for i in items)
         else:
-            errors.append(FieldError(name, "not a string or number"))
+            values[name] = str(value)
     if errors:
         raise InvalidInput("invalid fields", errors)
     return values
+
+
+def _is_a(value: Any, kind: tuple[type, ...]) -> bool:
+    """True if a JSON value has one of the types (a boolean is no number; an integer is at most
+    MAX_ID either way, the database's ids and counts being 32-bit)."""
+    if isinstance(value, bool):
+        return bool in kind
+    if isinstance(value, int):
+        return int in kind and abs(value) <= MAX_ID
+    return isinstance(value, kind)
 
 
 def _item(name: str, value: Any) -> str | None:
@@ -200,17 +240,17 @@ def organisations(station: str) -> Response:
 @coordinators
 def create_organisation(station: str) -> tuple[Response, int]:
     """Add an organisation: ``name``, ``kind``, ``quota`` (percent of the duty)."""
-    values = _fields(_body())
+    values = _fields(_body(), ORG_FIELDS)
     with unit_of_work() as session:
         result = org_json(people.save_org(session, _station(station), values))
     return jsonify(result), 201
 
 
-@bp.put("/organisations/<int:org_id>")
+@bp.put("/organisations/<id:org_id>")
 @coordinators
 def update_organisation(station: str, org_id: int) -> Response:
     """Change an organisation (every field, as when creating)."""
-    values = _fields(_body())
+    values = _fields(_body(), ORG_FIELDS)
     with unit_of_work() as session:
         found = _station(station)
         result = org_json(people.save_org(session, found, values, people.get_org(session, found, org_id)))
@@ -218,8 +258,6 @@ def update_organisation(station: str, org_id: int) -> Response:
 
 
 # --- people ------------------------------------------------------------------------------------
-
-PERSON_LISTS = ("languages", "skills")
 
 
 @bp.get("/people")
@@ -230,7 +268,7 @@ def list_people(station: str) -> Response:
     return jsonify([person_json(p) for p in found])
 
 
-@bp.get("/people/<int:person_id>")
+@bp.get("/people/<id:person_id>")
 @coordinators
 def get_person(station: str, person_id: int) -> Response:
     """One person."""
@@ -241,17 +279,17 @@ def get_person(station: str, person_id: int) -> Response:
 @coordinators
 def create_person(station: str) -> tuple[Response, int]:
     """Add a person (the form's fields; ``skills`` as ``["first_aid:2027-03-31"]`` or objects)."""
-    values = _fields(_body(), PERSON_LISTS)
+    values = _fields(_body(), PERSON_FIELDS)
     with unit_of_work() as session:
         result = person_json(people.save_person(session, _station(station), values))
     return jsonify(result), 201
 
 
-@bp.put("/people/<int:person_id>")
+@bp.put("/people/<id:person_id>")
 @coordinators
 def update_person(station: str, person_id: int) -> Response:
     """Change a person (every field, as when creating; fields left out are cleared or defaulted)."""
-    values = _fields(_body(), PERSON_LISTS)
+    values = _fields(_body(), PERSON_FIELDS)
     with unit_of_work() as session:
         found = _station(station)
         person = people.get_person(session, found, person_id)
@@ -278,8 +316,6 @@ def import_csv(station: str) -> tuple[Response, int]:
 
 # --- shift templates -----------------------------------------------------------------------------
 
-TEMPLATE_LISTS = ("weekdays", "required_skills", "forbidden_next", "needs")
-
 
 @bp.get("/templates")
 @coordinators
@@ -292,17 +328,17 @@ def list_templates(station: str) -> Response:
 @coordinators
 def create_template(station: str) -> tuple[Response, int]:
     """Add a shift template (``needs``: lines like ``2 skill=first_aid``)."""
-    values = _fields(_body(), TEMPLATE_LISTS)
+    values = _fields(_body(), TEMPLATE_FIELDS)
     with unit_of_work() as session:
         result = template_json(templates.save_template(session, _station(station), values))
     return jsonify(result), 201
 
 
-@bp.put("/templates/<int:template_id>")
+@bp.put("/templates/<id:template_id>")
 @coordinators
 def update_template(station: str, template_id: int) -> Response:
     """Change a shift template; existing shifts keep the needs they were made with."""
-    values = _fields(_body(), TEMPLATE_LISTS)
+    values = _fields(_body(), TEMPLATE_FIELDS)
     with unit_of_work() as session:
         found = _station(station)
         template = templates.get_template(session, found, template_id)
@@ -324,17 +360,17 @@ def list_compounds(station: str) -> Response:
 @coordinators
 def create_compound(station: str) -> tuple[Response, int]:
     """Add a compound: ``name`` and ``buildings`` (a list or comma-separated)."""
-    values = _fields(_body(), ("buildings",))
+    values = _fields(_body(), COMPOUND_FIELDS)
     with unit_of_work() as session:
         result = compound_json(templates.save_compound(session, _station(station), values))
     return jsonify(result), 201
 
 
-@bp.put("/compounds/<int:compound_id>")
+@bp.put("/compounds/<id:compound_id>")
 @coordinators
 def update_compound(station: str, compound_id: int) -> Response:
     """Change a compound; buildings with visit requests cannot be removed."""
-    values = _fields(_body(), ("buildings",))
+    values = _fields(_body(), COMPOUND_FIELDS)
     with unit_of_work() as session:
         found = _station(station)
         compound = templates.get_compound(session, found, compound_id)
@@ -345,18 +381,18 @@ def update_compound(station: str, compound_id: int) -> Response:
 # --- availability and leave of a person ----------------------------------------------------------
 
 
-@bp.post("/people/<int:person_id>/availability")
+@bp.post("/people/<id:person_id>/availability")
 @coordinators
 def add_availability(station: str, person_id: int) -> tuple[Response, int]:
     """Add a weekly window: ``weekday`` (0 = Monday), ``start`` and ``end`` as HH:MM."""
-    values = _fields(_body())
+    values = _fields(_body(), WINDOW_FIELDS)
     with unit_of_work() as session:
         person = people.get_person(session, _station(station), person_id)
         result = window_json(people.add_availability(session, person, values))
     return jsonify(result), 201
 
 
-@bp.delete("/people/<int:person_id>/availability/<int:window_id>")
+@bp.delete("/people/<id:person_id>/availability/<id:window_id>")
 @coordinators
 def remove_availability(station: str, person_id: int, window_id: int) -> Response:
     """Delete one of the person's weekly windows."""
@@ -366,11 +402,11 @@ def remove_availability(station: str, person_id: int, window_id: int) -> Respons
     return jsonify({"id": window_id, "status": "deleted"})
 
 
-@bp.post("/people/<int:person_id>/leave")
+@bp.post("/people/<id:person_id>/leave")
 @coordinators
 def add_leave(station: str, person_id: int) -> tuple[Response, int]:
     """Record leave: ``start`` and ``end`` days (inclusive), ``status``, optional ``reason``."""
-    values = _fields(_body())
+    values = _fields(_body(), LEAVE_FIELDS)
     with unit_of_work() as session:
         found = _station(station)
         person = people.get_person(session, found, person_id)
@@ -378,7 +414,7 @@ def add_leave(station: str, person_id: int) -> tuple[Response, int]:
     return jsonify(result), 201
 
 
-@bp.delete("/people/<int:person_id>/leave/<int:leave_id>")
+@bp.delete("/people/<id:person_id>/leave/<id:leave_id>")
 @coordinators
 def remove_leave(station: str, person_id: int, leave_id: int) -> Response:
     """Delete one of the person's leaves."""
@@ -395,7 +431,7 @@ def remove_leave(station: str, person_id: int, leave_id: int) -> Response:
 @coordinators
 def set_travel(station: str) -> Response:
     """Set the minutes between two compounds (``from``, ``to`` ids, ``minutes``), both ways."""
-    values = _fields(_body())
+    values = _fields(_body(), TRAVEL_FIELDS)
     with unit_of_work() as session:
         result = [travel_json(t) for t in templates.set_travel_time(session, _station(station), values)]
     return jsonify(result)

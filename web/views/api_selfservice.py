@@ -30,10 +30,11 @@ from rota.services.selfservice_queue import Item, queue
 from web.auth import role_required
 from web.common import now, station_by_ref
 from web.db import get_session, unit_of_work
-from web.views.api import _body, _int, _protect
+from web.views.api import MAX_ID, _body, _int, _protect, add_converters
 
 bp = Blueprint("api_selfservice", __name__, url_prefix="/api/v1")
 bp.before_request(_protect)
+bp.record_once(add_converters)
 coordinators = role_required(Role.COORDINATOR)
 staff = role_required(Role.STAFF)
 
@@ -82,9 +83,9 @@ def _clock(body: dict[str, Any], name: str, errors: list[FieldError]) -> time:
 
 
 def _optional_day(body: dict[str, Any], name: str, errors: list[FieldError]) -> date | None:
-    """An optional ``YYYY-MM-DD`` field."""
+    """An optional ``YYYY-MM-DD`` field (null when absent; "" is not a date)."""
     value = body.get(name)
-    if value is None or value == "":
+    if value is None:
         return None
     found = parse_date(value) if isinstance(value, str) else None
     if found is None:
@@ -97,16 +98,16 @@ def _optional_int(body: dict[str, Any], name: str, errors: list[FieldError]) -> 
     value = body.get(name)
     if value is None:
         return None
-    if not isinstance(value, int) or isinstance(value, bool):
-        errors.append(FieldError(name, "an integer"))
+    if not isinstance(value, int) or isinstance(value, bool) or abs(value) > MAX_ID:
+        errors.append(FieldError(name, f"an integer from -{MAX_ID} to {MAX_ID}"))
         return None
     return value
 
 
 def _moment(body: dict[str, Any], name: str, zone: str, errors: list[FieldError]) -> datetime | None:
-    """An optional ISO date-time field (without an offset: in the station's zone)."""
+    """An optional ISO date-time field (without an offset: in the station's zone; null when absent)."""
     value = body.get(name)
-    if value is None or value == "":
+    if value is None:
         return None
     try:
         found = datetime.fromisoformat(value) if isinstance(value, str) else None
@@ -275,7 +276,7 @@ def request_leave() -> tuple[Response, int]:
     return jsonify(result), 201
 
 
-@bp.delete("/me/leave/<int:leave_id>")
+@bp.delete("/me/leave/<id:leave_id>")
 @staff
 def withdraw_leave(leave_id: int) -> Response:
     """Withdraw one's own leave request before it is decided."""
@@ -284,7 +285,7 @@ def withdraw_leave(leave_id: int) -> Response:
     return jsonify({"id": leave_id, "status": "withdrawn"})
 
 
-@bp.post("/leave/<int:leave_id>/decision")
+@bp.post("/leave/<id:leave_id>/decision")
 @coordinators
 def decide_leave(leave_id: int) -> Response:
     """Approve (a hard rule of planning from now on) or decline with a reason in ``note``."""
@@ -317,7 +318,7 @@ def request_swap() -> tuple[Response, int]:
     return jsonify(result), 201
 
 
-@bp.post("/me/swaps/<int:swap_id>/answer")
+@bp.post("/me/swaps/<id:swap_id>/answer")
 @staff
 def answer_swap(swap_id: int) -> Response:
     """The colleague accepts (``{"accept": true}``, re-checked against the hard rules) or declines."""
@@ -329,7 +330,7 @@ def answer_swap(swap_id: int) -> Response:
     return jsonify(result)
 
 
-@bp.post("/swaps/<int:swap_id>/decision")
+@bp.post("/swaps/<id:swap_id>/decision")
 @coordinators
 def decide_swap(swap_id: int) -> Response:
     """Approve an accepted swap (a new published version) or decline it."""
@@ -343,7 +344,7 @@ def decide_swap(swap_id: int) -> Response:
 # --- activities ------------------------------------------------------------------------------
 
 
-@bp.post("/me/activities/<int:activity_id>/signup")
+@bp.post("/me/activities/<id:activity_id>/signup")
 @staff
 def sign_up(activity_id: int) -> tuple[Response, int]:
     """Sign up for an open activity (refused with the rule's reason if a hard rule breaks)."""
@@ -352,7 +353,7 @@ def sign_up(activity_id: int) -> tuple[Response, int]:
     return jsonify(result), 201
 
 
-@bp.delete("/me/activities/<int:activity_id>/signup")
+@bp.delete("/me/activities/<id:activity_id>/signup")
 @staff
 def withdraw_signup(activity_id: int) -> Response:
     """Withdraw a sign-up before the deadline."""
@@ -361,7 +362,7 @@ def withdraw_signup(activity_id: int) -> Response:
     return jsonify(result)
 
 
-@bp.post("/signups/<int:signup_id>/decision")
+@bp.post("/signups/<id:signup_id>/decision")
 @coordinators
 def decide_signup(signup_id: int) -> Response:
     """Confirm (pinned when planning) or decline a pending sign-up."""
@@ -428,7 +429,7 @@ def add_window() -> tuple[Response, int]:
     return jsonify(result), 201
 
 
-@bp.delete("/me/availability/<int:window_id>")
+@bp.delete("/me/availability/<id:window_id>")
 @staff
 def remove_window(window_id: int) -> Response:
     """Remove one of my weekly windows."""
@@ -459,7 +460,7 @@ def add_preference() -> tuple[Response, int]:
     return jsonify(result), 201
 
 
-@bp.delete("/me/preferences/<int:preference_id>")
+@bp.delete("/me/preferences/<id:preference_id>")
 @staff
 def remove_preference(preference_id: int) -> Response:
     """Remove one of my preferences."""

@@ -41,6 +41,7 @@ from rota.visits import Resident, VisitState
 from web.auth import csrf, role_required
 from web.common import now
 from web.db import get_session, unit_of_work
+from web.views.api import add_converters
 
 bp = Blueprint("visits", __name__)
 coordinators = role_required(Role.COORDINATOR)
@@ -68,6 +69,9 @@ URGENCY_LABELS = {
     Urgency.EMERGENCY: _l("Emergency"),
 }
 LANGUAGE_LABELS = {"yue": _l("Cantonese"), "cmn": _l("Mandarin")}
+
+
+bp.record_once(add_converters)  # before the routes: they use <visit_ref:...>
 
 
 @bp.record_once
@@ -487,7 +491,7 @@ def api_my_bookings() -> Response:
     return jsonify([visit_json(s) for s in own_bookings()])
 
 
-@bp.post("/api/v1/visits/<ref>/dispatch")
+@bp.post("/api/v1/visits/<visit_ref:ref>/dispatch")
 @coordinators
 def api_dispatch(ref: str) -> Response:
     """Dispatch now: who goes, when, and the other visits that changed."""
@@ -513,14 +517,14 @@ def api_dispatch(ref: str) -> Response:
     )
 
 
-@bp.get("/api/v1/visits/<ref>")
+@bp.get("/api/v1/visits/<visit_ref:ref>")
 @anyone
 def api_visit(ref: str) -> Response:
     """One visit as JSON."""
     return jsonify(visit_json(visible_state(ref)))
 
 
-@bp.delete("/api/v1/visits/<ref>")
+@bp.delete("/api/v1/visits/<visit_ref:ref>")
 @bookers
 def api_cancel(ref: str) -> Response:
     """Cancel a booking."""
@@ -530,7 +534,7 @@ def api_cancel(ref: str) -> Response:
     return jsonify(body)
 
 
-@bp.patch("/api/v1/visits/<ref>")
+@bp.patch("/api/v1/visits/<visit_ref:ref>")
 @bookers
 def api_reschedule(ref: str) -> Response:
     """Move a booking to {"start": ...}."""
