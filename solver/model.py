@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
-from solver import explain, search
+from solver import explain, search, strategy
 from solver.flow import add_run_flow
 from solver.instance import Problem
 from solver.result import FEASIBLE, INFEASIBLE, OPTIMAL, UNKNOWN, SolveResult
@@ -289,7 +289,7 @@ def _search(
     from that solution (a complete hint) with the full-LP worker (``_improve``).
     """
     deadline = started + params.time_limit
-    if not (params.full_lp and params.workers <= 2):
+    if not (params.full_lp and params.workers <= 2) or not strategy.needs_run_flow(built.rota.problem):
         solver, status = _run(
             built, params, deadline - time.monotonic(), _ProgressReporter(on_progress, should_stop)
         )
@@ -374,7 +374,7 @@ def _objective_of(built: BuiltModel, solver: cp_model.CpSolver) -> int:
     After stop_search() with several workers, ``objective_value`` can belong to an earlier
     solution than the one the response holds.
     """
-    return sum(int(solver.value(p.amount)) * p.weight for p in built.penalties)
+    return sum(p.value(solver) * p.weight for p in built.penalties)
 
 
 def _result(
@@ -387,7 +387,7 @@ def _result(
 ) -> SolveResult:
     """Read the assignment and score breakdown out of the solver (``proven``: a better-known bound)."""
     chosen = tuple(sorted(pair for pair, var in built.rota.x.items() if solver.boolean_value(var)))
-    amounts = [(p.rule, int(solver.value(p.amount)), p.weight) for p in built.penalties]
+    amounts = [(p.rule, p.value(solver), p.weight) for p in built.penalties]
     # The objective is recomputed from the penalty terms: a solver that worked on a neighbourhood
     # (LNS) reports its sub-model's objective, the terms are what the rota really costs.
     objective = sum(amount * weight for _, amount, weight in amounts)

@@ -18,11 +18,24 @@ Literal = cp_model.IntVar  # a Boolean variable (or its negation)
 
 @dataclass(frozen=True)
 class Penalty:
-    """A soft-rule term of the objective: ``weight`` times the integer expression ``amount``."""
+    """A soft-rule term of the objective: ``weight`` times the integer expression ``amount``.
+
+    With ``at_least`` the model only bounds ``amount`` from below by each of these expressions
+    (minimising pushes it down to their maximum, so the optimum is unchanged); the term's true
+    value in a solution is that maximum.  Rows ``amount >= e`` leave CP-SAT's search free where
+    an exact max-equality blocks it.
+    """
 
     rule: str
     amount: cp_model.LinearExprT
     weight: int
+    at_least: tuple[cp_model.LinearExprT, ...] = ()
+
+    def value(self, solver: cp_model.CpSolver) -> int:
+        """The term's amount (unweighted) in the solver's solution."""
+        if self.at_least:
+            return max(int(solver.value(e)) for e in self.at_least)
+        return int(solver.value(self.amount))
 
 
 @dataclass

@@ -182,10 +182,15 @@ def add_visit_unserved(m: RotaModel) -> list[Penalty]:
     Penalty unit: one unserved visit.
     """
     by_visit = _by_visit(m)
-    return [
-        Penalty("visit_unserved", 1 - sum(by_visit[v.id].values()), v.unserved_weight * urgency_factor(v))
-        for v in m.problem.visits
-    ]
+    penalties = []
+    for v in m.problem.visits:
+        # Its own Boolean, tied by one equality: as ``1 - sum(y)`` the term's trivial bound from the
+        # variable domains would be ``1 - #candidates`` (the at-most-one is not seen), and a district's
+        # bound went negative.
+        unserved = m.cp.new_bool_var(f"visit_unserved(visit={v.id})")
+        m.cp.add(unserved + cp_model.LinearExpr.sum(list(by_visit[v.id].values())) == 1)
+        penalties.append(Penalty("visit_unserved", unserved, v.unserved_weight * urgency_factor(v)))
+    return penalties
 
 
 def urgency_factor(visit: Visit) -> int:
