@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
-from solver import explain, search, strategy
+from solver import decompose, explain, search, strategy
 from solver.flow import add_run_flow
 from solver.instance import Problem
 from solver.result import FEASIBLE, INFEASIBLE, OPTIMAL, UNKNOWN, SolveResult
@@ -117,6 +117,7 @@ class SolveParams:
     log: bool = False
     full_lp: bool = True  # the full-problem worker linearises every constraint (see _configure)
     own_lns: bool = False  # with 2 workers: solver.search LNS on one core, the bound proof on the other
+    split_share: float = 0.8  # several stations: at most this share of the time for the per-station plan
 
 
 @dataclass(frozen=True)
@@ -252,7 +253,9 @@ def solve(
     started = time.monotonic()
     built = build(problem)
     _add_hints(built)
-    outcome = _search(built, params, started, on_progress, should_stop)
+    outcome = _search_split(built, params, started, on_progress, should_stop) or _search(
+        built, params, started, on_progress, should_stop
+    )
     solver, status = outcome.solver, outcome.status
     if status == cp_model.MODEL_INVALID:
         raise ModelInvalid(built.rota.cp.validate())
@@ -302,6 +305,68 @@ def _search(
     if status != cp_model.FEASIBLE or first.stopped_by_caller:
         return _Outcome(solver, status)
     return _improve(built, params, started, solver, on_progress, should_stop or (lambda: False))
+
+
+def _search_split(
+    built: BuiltModel,
+    params: SolveParams,
+    started: float,
+    on_progress: Callable[[Progress], None] | None,
+    should_stop: Callable[[], bool] | None,
+) -> _Outcome | None:
+    """Several stations: plan each station's part alone (``solver.decompose``), then the joint model
+    from that plan (a complete hint); None when the problem does not split or a part fails."""
+    parts = decompose.split_by_station(built.rota.problem)
+    if parts is None or params.split_share <= 0:
+        return None
+    deadline = started + params.time_limit
+
+    def solve_part(part: Problem, seconds: float) -> SolveResult:
+        return solve(part, replace(params, time_limit=seconds, explain_conflicts=False, split_share=0.0))
+
+    seconds = started + params.split_share * params.time_limit - time.monotonic()
+    plan = decompose.plan_parts(parts, solve_part, seconds)
+    fixed = _complete_plan(built, plan, params, deadline - time.monotonic())
+    if fixed is None:
+        return None
+    objective = _objective_of(built, fixed)
+    if on_progress is not None:  # every term is non-negative: 0 is a bound until CP-SAT proves one
+        on_progress(Progress(objective, 0, time.monotonic() - started))
+    search.set_hint(built.rota.cp, search.read_values(built.rota.cp, fixed))
+    # Without presolve: on a district, presolve alone outlasts the time left (30 s at load 7), while
+    # the raw model takes the complete hint at once and its full-LP worker proves a bound.
+    solver = cp_model.CpSolver()
+    _configure(solver, params, deadline - time.monotonic())
+    solver.parameters.cp_model_presolve = False
+    status = solver.solve(built.rota.cp, _ProgressReporter(on_progress, should_stop))
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and _objective_of(built, solver) <= objective:
+        return _Outcome(solver, status)
+    return _Outcome(fixed, cp_model.FEASIBLE, max(0, math.ceil(solver.best_objective_bound - 1e-6)))
+
+
+def _complete_plan(
+    built: BuiltModel, plan: decompose.Plan, params: SolveParams, time_limit: float
+) -> cp_model.CpSolver | None:
+    """CP-SAT's values of every model variable for a plan (its choices fixed), or None."""
+    fixed = cp_model.CpModel()
+    fixed.proto.copy_from(built.rota.cp.proto)
+    rota = built.rota
+
+    def pin(var: cp_model.IntVar, value: int) -> None:
+        domain = fixed.proto.variables[var.index].domain  # a start's domain may have several spans
+        domain.clear()
+        domain.extend([value, value])
+
+    for pair, var in rota.x.items():
+        pin(var, int(pair in plan.assignments))
+    for (vid, pid), var in rota.visit_by.items():
+        pin(var, int(plan.visits.get(vid, ("", 0))[0] == pid))
+    for vid, (_, start) in plan.visits.items():
+        pin(rota.visit_start[vid], start)
+    solver = cp_model.CpSolver()
+    _configure(solver, replace(params, workers=1, full_lp=False), max(0.5, time_limit))
+    status = solver.solve(fixed)
+    return solver if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
 
 
 def _improve(

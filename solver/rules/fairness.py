@@ -219,4 +219,7 @@ def _spread(
     least = m.cp.new_int_var(0, top, f"{rule}_least")
     m.cp.add_max_equality(most, totals)
     m.cp.add_min_equality(least, totals)
-    return [Penalty(rule, most - least, weight)]
+    # Its own non-negative variable: as ``most - least`` the trivial bound from the domains is -top.
+    spread = m.cp.new_int_var(0, top, f"{rule}_spread")
+    m.cp.add(spread == most - least)
+    return [Penalty(rule, spread, weight)]

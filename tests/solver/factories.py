@@ -88,3 +88,13 @@ def score(result: SolveResult, rule: str) -> tuple[int, int]:
 def on(result: SolveResult, person_id: str) -> list[str]:
     """The shifts a person got."""
     return [s for p, s in result.assignments if p == person_id]
+
+
+def trivial_objective_bound(cp: object) -> int:
+    """The objective's lower bound from variable domains alone (what CP-SAT knows before any row)."""
+    proto = cp.proto  # type: ignore[attr-defined]
+    total = 0
+    for var, coef in zip(proto.objective.vars, proto.objective.coeffs, strict=True):
+        domain = proto.variables[var].domain
+        total += coef * (domain[0] if coef > 0 else domain[len(domain) - 1])  # no negative index here
+    return total

@@ -3,7 +3,17 @@
 from dataclasses import replace
 
 from solver.instance import History, Organisation, PreviousPlan, ShiftType, Weights
-from tests.solver.factories import NO_FAIRNESS, day_shift, on, person, problem, run, score
+from solver.model import build
+from tests.solver.factories import (
+    NO_FAIRNESS,
+    day_shift,
+    on,
+    person,
+    problem,
+    run,
+    score,
+    trivial_objective_bound,
+)
 
 
 def shared(pid: str, share: int = 1000, **kw: object):  # type: ignore[no-untyped-def]
@@ -103,3 +113,17 @@ def test_stability_counts_each_change() -> None:
 
 def test_default_weights_are_all_positive() -> None:
     assert all(v > 0 for v in vars(Weights()).values())
+
+
+def test_spread_terms_are_never_negative_from_domains_alone() -> None:
+    """As ``most - least`` a spread's trivial bound was -top (a district's bound showed -600)."""
+    nights = ShiftType("N", "Night", night=True)
+    pr = problem(
+        [replace(person(f"p{i}"), fair_share=100) for i in range(3)],
+        [day_shift(d, "N", count=1) for d in range(7)],
+        shift_types=(nights,),
+        weights=Weights(fairness_per_hour=0, org_share_per_hour=0),
+    )
+    built = build(pr)
+    assert {p.rule for p in built.penalties} >= {"weekend_fairness", "night_fairness"}
+    assert trivial_objective_bound(built.rota.cp) >= 0

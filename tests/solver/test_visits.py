@@ -4,7 +4,15 @@ from dataclasses import replace
 
 from solver.instance import Compound, SkillGrant, Unavailability, Visit
 from solver.model import build
-from tests.solver.factories import NO_FAIRNESS, day_shift, person, problem, run, score
+from tests.solver.factories import (
+    NO_FAIRNESS,
+    day_shift,
+    person,
+    problem,
+    run,
+    score,
+    trivial_objective_bound,
+)
 
 COMPOUNDS = (Compound("c1", "Jiangqiao"), Compound("c2", "Riverside"))
 H = 60
@@ -50,23 +58,13 @@ def test_visit_unserved_without_qualified_butler_has_reason() -> None:
     assert score(result, "visit_unserved") == (1, 5000)
 
 
-def _trivial_objective_bound(cp: object) -> int:
-    """The objective's lower bound from variable domains alone (what CP-SAT knows before any row)."""
-    proto = cp.proto  # type: ignore[attr-defined]
-    total = 0
-    for var, coef in zip(proto.objective.vars, proto.objective.coeffs, strict=True):
-        domain = proto.variables[var].domain
-        total += coef * (domain[0] if coef > 0 else domain[-1])
-    return total
-
-
 def test_visit_unserved_term_is_never_negative_with_many_candidates() -> None:
     """With ``1 - sum(served by p)`` the domains allowed -2 for three candidates; the district's
     bound was negative.  The unserved Boolean keeps every term at 0 or more."""
     built = build(visits_problem([butler(f"b{i}", "fix") for i in range(3)], [visit("v1"), visit("v2")]))
     unserved = [p for p in built.penalties if p.rule == "visit_unserved"]
     assert len(unserved) == 2
-    assert _trivial_objective_bound(built.rota.cp) >= 0
+    assert trivial_objective_bound(built.rota.cp) >= 0
 
 
 def test_visit_unserved_counts_one_when_nobody_serves_and_zero_when_served() -> None:
