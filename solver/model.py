@@ -315,7 +315,8 @@ def _search_split(
     should_stop: Callable[[], bool] | None,
 ) -> _Outcome | None:
     """Several stations: plan each station's part alone (``solver.decompose``), then the joint model
-    from that plan (a complete hint); None when the problem does not split or a part fails."""
+    from that plan (a complete hint); None when the problem does not split or the united plan
+    breaks a hard rule (then the usual search runs in the time left)."""
     parts = decompose.split_by_station(built.rota.problem)
     if parts is None or params.split_share <= 0:
         return None
@@ -332,6 +333,8 @@ def _search_split(
     objective = _objective_of(built, fixed)
     if on_progress is not None:  # every term is non-negative: 0 is a bound until CP-SAT proves one
         on_progress(Progress(objective, 0, time.monotonic() - started))
+    if should_stop is not None and should_stop():
+        return _Outcome(fixed, cp_model.FEASIBLE, 0)
     search.set_hint(built.rota.cp, search.read_values(built.rota.cp, fixed))
     # Without presolve: on a district, presolve alone outlasts the time left (30 s at load 7), while
     # the raw model takes the complete hint at once and its full-LP worker proves a bound.
@@ -341,7 +344,10 @@ def _search_split(
     status = solver.solve(built.rota.cp, _ProgressReporter(on_progress, should_stop))
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and _objective_of(built, solver) <= objective:
         return _Outcome(solver, status)
-    return _Outcome(fixed, cp_model.FEASIBLE, max(0, math.ceil(solver.best_objective_bound - 1e-6)))
+    proven = solver.best_objective_bound  # -inf when the run ended before proving anything
+    return _Outcome(
+        fixed, cp_model.FEASIBLE, max(0, math.ceil(proven - 1e-6)) if math.isfinite(proven) else 0
+    )
 
 
 def _complete_plan(
