@@ -39,6 +39,7 @@ from solver.result import VisitOutcome
 
 PHONE_REGION = "CN"
 MAX_WINDOWS = 5
+MAX_DB_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL
 URGENCY_LEVEL = {Urgency.NORMAL: 0, Urgency.URGENT: 1, Urgency.EMERGENCY: 2}
 # Allowed lifecycle steps: from -> to.
 TRANSITIONS: dict[VisitStatus, frozenset[VisitStatus]] = {
@@ -224,11 +225,12 @@ def parse_moment(value: object, zone: ZoneInfo) -> datetime | None:
 
 
 def _int(value: object) -> int | None:
-    """An id from a form or JSON value, None if it is not one."""
+    """An id from a form or JSON value, None if it is not one (or too large for the database)."""
     try:
-        return int(str(value))
+        found = int(str(value))
     except ValueError:
         return None
+    return found if 0 < found <= MAX_DB_ID else None
 
 
 def _flag(value: object) -> bool:
@@ -318,7 +320,7 @@ def find_visit(session: Session, ref: str) -> VisitState:
         select(VisitState).where(VisitState.reference == ref.strip().upper())
     ).one_or_none()
     # Only ASCII digits of a 32-bit id: int() reads other scripts' digits, the database no larger ids.
-    is_id = ref.isascii() and ref.isdigit() and int(ref) < 2**31
+    is_id = ref.isascii() and ref.isdigit() and int(ref) <= MAX_DB_ID
     if state is None and is_id and (visit := session.get(VisitRequest, int(ref))) is not None:
         state = state_of(session, visit)
     if state is None:

@@ -162,3 +162,35 @@ def test_a_week_that_does_not_exist_is_a_documented_422(client: FlaskClient, dem
         [{"where": "week", "message": "8992 has no week 87"}],
     )
     assert "422" in documented
+
+
+RESIDENT = {"name": "陈伯", "phone": "13800138000", "compound": 2**31, "service_type": "housekeeping"}
+WINDOW = {"start": "2026-12-09T09:00", "end": "2026-12-09T11:00"}
+
+
+@pytest.mark.parametrize(
+    ("role", "path", "body"),
+    [
+        ("coordinator", "/api/v1/visits", RESIDENT | {"windows": [WINDOW]}),
+        ("resident", "/api/v1/visits/bookings", RESIDENT | {"start": WINDOW["start"]}),
+    ],
+)
+def test_a_compound_id_too_large_for_postgresql_is_named(
+    client: FlaskClient, role: str, path: str, body: dict[str, object]
+) -> None:
+    response = client.post(path, json=body, headers=basic(role))
+
+    assert response.status_code == 422
+    assert "compound" in [d["where"] for d in response.json["details"]]
+
+
+def test_slots_of_a_compound_id_too_large_are_refused(client: FlaskClient) -> None:
+    response = client.get(
+        "/api/v1/visits/slots", query_string={"service_type": "housekeeping", "compound": 2**31},
+        headers=basic("resident"),
+    )  # fmt: skip
+
+    assert (response.status_code, response.json["details"]) == (
+        422,
+        [{"where": "compound", "message": "the id of a compound is required"}],
+    )

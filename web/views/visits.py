@@ -462,8 +462,8 @@ def api_slots() -> Response:
     errors: list[FieldError] = []
     service = home.parse_service(request.args.get("service_type"), errors)
     compound = request.args.get("compound", type=int)
-    if compound is None:
-        errors.append(FieldError("compound", "required"))
+    if compound is None or not 0 < compound <= home.MAX_DB_ID:
+        errors.append(FieldError("compound", "the id of a compound is required"))
     if errors or service is None or compound is None:
         raise InvalidInput("bad slot query", errors)
     slots = booking.available_slots(get_session(), my_station(), service, compound, now=now())
