@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from rota.db import make_engine, make_session_factory
 
 EXTENSION = "rota_db"
+# Ending a transaction on a connection the server has just dropped (a restart) raises, yet there is
+# nothing left to undo: the server rolled it back, and the pool throws the connection away.
+GONE = (OperationalError, InterfaceError)
 
 
 @dataclass(frozen=True)
@@ -52,14 +56,16 @@ def close_session(_exc: BaseException | None = None) -> None:
     """Roll back whatever was not committed and close the request's session."""
     session = g.pop("db_session", None)
     if session is not None:
-        session.close()
+        with suppress(*GONE):
+            session.close()
 
 
 def rollback() -> None:
     """Undo the request's uncommitted work (after an error)."""
     session = g.get("db_session")
     if session is not None:
-        session.rollback()
+        with suppress(*GONE):
+            session.rollback()
 
 
 @contextmanager
