@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from rota.demo import seed_demo
@@ -341,3 +341,28 @@ def test_dispatch_now_sends_the_nearest_qualified_butler_on_duty(session: Sessio
     assert emergency.start_at == at + timedelta(minutes=sent.travel_minutes)
     assert emergency.visit.status == VisitStatus.SCHEDULED
     assert all(c.reference != emergency.reference for c in sent.changes)
+
+
+def test_states_of_many_requests_takes_one_query_and_matches_state_of(
+    session: Session, station: Station
+) -> None:
+    visits = list(session.scalars(select(VisitRequest).order_by(VisitRequest.id)))
+    made = [home.state_of(session, v) for v in visits[::2]]  # the others have no state yet
+    session.expire_all()
+    statements: list[str] = []
+    engine = session.get_bind()
+    listen = event.listens_for(engine, "before_cursor_execute")
+
+    @listen
+    def record(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    states = home.states_of(session, visits[::2])
+    event.remove(engine, "before_cursor_execute", record)
+    again = home.states_of(session, visits)
+
+    assert [s.visit_id for s in states] == [v.id for v in visits[::2]]
+    assert [s.reference for s in states] == [s.reference for s in made]
+    assert len([q for q in statements if "visit_states" in q]) == 1
+    assert [s.visit_id for s in again] == [v.id for v in visits]
+    assert len({s.reference for s in again}) == len(visits)  # the missing ones were made

@@ -209,7 +209,7 @@ def station_visits() -> str:
         )
         .order_by(VisitRequest.window_start)
     )
-    states = [home.state_of(get_session(), v) for v in rows]
+    states = home.states_of(get_session(), list(rows))
     get_session().commit()  # states made for requests from before booking existed
     return render_template("visits/list.html", station=station, states=states)
 
