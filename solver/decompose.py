@@ -98,25 +98,63 @@ def size(problem: Problem) -> int:
     return len(problem.people) * (len(problem.shifts) + len(problem.visits)) + 1
 
 
+PartSolver = Callable[[Problem, float, bool], SolveResult]  # (part, seconds, first solution only)
+
+FIRST_PASS_SHARE = 0.4  # at most this share of the time for the quick first plan
+
+
 def plan_parts(
     parts: list[Problem],
-    solve_part: Callable[[Problem, float], SolveResult],
+    solve_part: PartSolver,
     seconds: float,
+    on_first: Callable[[Plan], None] | None = None,
 ) -> Plan:
-    """Solve each part in turn with a share of ``seconds`` by size; the union of their plans.
+    """The union of the parts' plans, in two passes over the parts.
 
-    Time a part leaves unused goes to the parts after it.
+    First pass: each part stops at its first solution (within its share of ``FIRST_PASS_SHARE``
+    of the time), and ``on_first`` gets that quick plan of the whole district.  Second pass: each
+    part is solved again with its share of the time left; a part keeps the better of its two
+    plans.  Time a part leaves unused goes to the parts after it.
     """
     deadline = time.monotonic() + seconds
-    pairs: set[tuple[str, str]] = set()
-    visits: dict[str, tuple[str, int]] = {}
+    first = _pass(parts, solve_part, FIRST_PASS_SHARE * seconds, first_only=True)
+    if on_first is not None:
+        on_first(_union(first))
+    second = _pass(parts, solve_part, deadline - time.monotonic(), first_only=False)
+    return _union([_better(a, b) for a, b in zip(first, second, strict=True)])
+
+
+def _pass(
+    parts: list[Problem], solve_part: PartSolver, seconds: float, *, first_only: bool
+) -> list[SolveResult | None]:
+    """Each part solved with its share (by size) of ``seconds``; None where no time was left."""
+    deadline = time.monotonic() + seconds
+    results: list[SolveResult | None] = []
     left = sum(size(p) for p in parts)
     for part in parts:
         share = size(part) / left
         left -= size(part)
-        result = solve_part(part, max(0.05, share * (deadline - time.monotonic())))
-        if result.objective is None:
-            continue  # nothing assigned there: the joint model decides whether that is feasible
+        remaining = share * (deadline - time.monotonic())
+        results.append(solve_part(part, remaining, first_only) if remaining > 0.05 else None)
+    return results
+
+
+def _better(a: SolveResult | None, b: SolveResult | None) -> SolveResult | None:
+    """The result with the lower objective (one that has a plan beats one that has none)."""
+    if a is None or a.objective is None:
+        return b
+    if b is None or b.objective is None:
+        return a
+    return b if b.objective <= a.objective else a
+
+
+def _union(results: list[SolveResult | None]) -> Plan:
+    """The parts' plans as one; a part without a plan adds nothing (the joint model decides)."""
+    pairs: set[tuple[str, str]] = set()
+    visits: dict[str, tuple[str, int]] = {}
+    for result in results:
+        if result is None or result.objective is None:
+            continue
         pairs.update(result.assignments)
         served = [o for o in result.visits if o.person and o.start is not None]
         visits.update((o.visit, (str(o.person), int(o.start or 0))) for o in served)

@@ -322,11 +322,24 @@ def _search_split(
         return None
     deadline = started + params.time_limit
 
-    def solve_part(part: Problem, seconds: float) -> SolveResult:
-        return solve(part, replace(params, time_limit=seconds, explain_conflicts=False, split_share=0.0))
+    def solve_part(part: Problem, seconds: float, first_only: bool) -> SolveResult:
+        part_params = replace(params, time_limit=seconds, explain_conflicts=False, split_share=0.0)
+
+        def stop() -> bool:
+            return first_only or (should_stop is not None and should_stop())
+
+        return solve(part, part_params, should_stop=stop)
+
+    def report_first(plan: decompose.Plan) -> None:
+        """Score the quick plan of the whole district and report it as the first solution."""
+        if on_progress is None:
+            return
+        quick = _complete_plan(built, plan, params, deadline - time.monotonic())
+        if quick is not None:
+            on_progress(Progress(_objective_of(built, quick), 0, time.monotonic() - started))
 
     seconds = started + params.split_share * params.time_limit - time.monotonic()
-    plan = decompose.plan_parts(parts, solve_part, seconds)
+    plan = decompose.plan_parts(parts, solve_part, seconds, report_first)
     fixed = _complete_plan(built, plan, params, deadline - time.monotonic())
     if fixed is None:
         return None

@@ -76,12 +76,35 @@ def test_plan_parts_unites_the_parts_and_leaves_a_failed_part_empty() -> None:
     parts = split_by_station(_district())
     assert parts is not None
 
-    def fake(part: Problem, seconds: float) -> SolveResult:
+    def fake(part: Problem, seconds: float, first_only: bool) -> SolveResult:
         if part.shifts[0].station == "B":
             return SolveResult("unknown", None, None, seconds)
         return SolveResult("optimal", 0, 0, seconds, assignments=(("a1", "A0"),))
 
     assert plan_parts(parts, fake, 1.0) == Plan(frozenset({("a1", "A0")}), {})
+
+
+def test_plan_parts_reports_a_quick_plan_then_keeps_each_parts_better_plan() -> None:
+    parts = split_by_station(_district())
+    assert parts is not None
+    calls: list[tuple[str, bool]] = []
+    quick: list[Plan] = []
+
+    def fake(part: Problem, seconds: float, first_only: bool) -> SolveResult:
+        station = part.shifts[0].station
+        calls.append((station, first_only))
+        person = "a1" if station == "A" else "b1"
+        if first_only:  # A's first plan is better than its second, B's second is better
+            cost, shift = (1, f"{station}0") if station == "A" else (9, f"{station}0")
+        else:
+            cost, shift = (5, f"{station}1") if station == "A" else (2, f"{station}1")
+        return SolveResult("feasible", cost, 0, seconds, assignments=((person, shift),))
+
+    plan = plan_parts(parts, fake, 1.0, quick.append)
+
+    assert calls == [("A", True), ("B", True), ("A", False), ("B", False)]
+    assert quick == [Plan(frozenset({("a1", "A0"), ("b1", "B0")}), {})]
+    assert plan == Plan(frozenset({("a1", "A0"), ("b1", "B1")}), {})
 
 
 def test_district_solve_goes_through_the_split_and_scores_as_the_validator_does() -> None:
