@@ -51,6 +51,8 @@ ERRORS = {
     "401": {"$ref": "#/components/responses/Error"},
     "403": {"$ref": "#/components/responses/Error"},
     "404": {"$ref": "#/components/responses/Error"},
+    # the database (or, planning, the solve queue) cannot be reached for now; Retry-After says when
+    "503": {"$ref": "#/components/responses/Error"},
 }
 
 

@@ -194,3 +194,10 @@ def test_slots_of_a_compound_id_too_large_are_refused(client: FlaskClient) -> No
         422,
         [{"where": "compound", "message": "the id of a compound is required"}],
     )
+
+
+def test_every_operation_documents_the_503_of_a_database_outage() -> None:
+    operations = [op for ops in openapi_document()["paths"].values() for op in ops.values()]
+    guarded = [op for op in operations if op.get("security") != []]
+
+    assert all("503" in op["responses"] for op in guarded)
