@@ -13,8 +13,10 @@ visit).  The joint model then scores it exactly and goes on from it.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from solver.instance import Organisation, Person, Problem
@@ -98,7 +100,8 @@ def size(problem: Problem) -> int:
     return len(problem.people) * (len(problem.shifts) + len(problem.visits)) + 1
 
 
-PartSolver = Callable[[Problem, float, bool], SolveResult]  # (part, seconds, first solution only)
+# (part, seconds, stop at the first solution, a plan of the part to start from)
+PartSolver = Callable[[Problem, float, bool, Plan | None], SolveResult]
 
 FIRST_PASS_SHARE = 0.4  # at most this share of the time for the quick first plan
 
@@ -108,35 +111,55 @@ def plan_parts(
     solve_part: PartSolver,
     seconds: float,
     on_first: Callable[[Plan], None] | None = None,
+    threads: int = 1,
 ) -> Plan:
     """The union of the parts' plans, in two passes over the parts.
 
     First pass: each part stops at its first solution (within its share of ``FIRST_PASS_SHARE``
     of the time), and ``on_first`` gets that quick plan of the whole district.  Second pass: each
-    part is solved again with its share of the time left; a part keeps the better of its two
-    plans.  Time a part leaves unused goes to the parts after it.
+    part is solved again from its first plan with its share of the time left, and keeps the better
+    of its two plans.  Time a part leaves unused goes to the parts after it.  ``threads`` parts are
+    solved at once (CP-SAT releases the interpreter while it searches), each on one worker.
     """
     deadline = time.monotonic() + seconds
-    first = _pass(parts, solve_part, FIRST_PASS_SHARE * seconds, first_only=True)
+    first = _pass(parts, solve_part, FIRST_PASS_SHARE * seconds, None, threads)
     if on_first is not None:
         on_first(_union(first))
-    second = _pass(parts, solve_part, deadline - time.monotonic(), first_only=False)
+    starts = [None if r is None or r.objective is None else _union([r]) for r in first]
+    second = _pass(parts, solve_part, deadline - time.monotonic(), starts, threads)
     return _union([_better(a, b) for a, b in zip(first, second, strict=True)])
 
 
 def _pass(
-    parts: list[Problem], solve_part: PartSolver, seconds: float, *, first_only: bool
+    parts: list[Problem],
+    solve_part: PartSolver,
+    seconds: float,
+    starts: list[Plan | None] | None,
+    threads: int = 1,
 ) -> list[SolveResult | None]:
-    """Each part solved with its share (by size) of ``seconds``; None where no time was left."""
+    """Each part solved with its share (by size) of ``seconds``; None where no time was left.
+
+    Without ``starts`` (the first pass) each part stops at its first solution; with them, each
+    part starts from its plan there.  A part starting gets its size's share of the time left on
+    all threads, and never more than the time left.
+    """
     deadline = time.monotonic() + seconds
-    results: list[SolveResult | None] = []
-    left = sum(size(p) for p in parts)
-    for part in parts:
-        share = size(part) / left
-        left -= size(part)
-        remaining = share * (deadline - time.monotonic())
-        results.append(solve_part(part, remaining, first_only) if remaining > 0.05 else None)
-    return results
+    lock = threading.Lock()
+    left = [sum(size(p) for p in parts)]
+
+    def run(n: int) -> SolveResult | None:
+        with lock:
+            remaining = deadline - time.monotonic()
+            budget = min(remaining, threads * remaining * size(parts[n]) / left[0])
+            left[0] -= size(parts[n])
+        if budget <= 0.05:
+            return None
+        return solve_part(parts[n], budget, starts is None, None if starts is None else starts[n])
+
+    if threads <= 1:
+        return [run(n) for n in range(len(parts))]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(run, range(len(parts))))
 
 
 def _better(a: SolveResult | None, b: SolveResult | None) -> SolveResult | None:

@@ -247,12 +247,20 @@ def solve(
     params: SolveParams | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    start_from: decompose.Plan | None = None,
 ) -> SolveResult:
-    """Solve the problem within the time limit and explain the outcome."""
+    """Solve the problem within the time limit and explain the outcome.
+
+    ``start_from``: a plan to start from (a complete hint, when it keeps every hard rule).
+    """
     params = params or SolveParams()
     started = time.monotonic()
     built = build(problem)
     _add_hints(built)
+    if start_from is not None:
+        known = _complete_plan(built, start_from, params, params.time_limit - (time.monotonic() - started))
+        if known is not None:
+            search.set_hint(built.rota.cp, search.read_values(built.rota.cp, known))
     outcome = _search_split(built, params, started, on_progress, should_stop) or _search(
         built, params, started, on_progress, should_stop
     )
@@ -322,13 +330,15 @@ def _search_split(
         return None
     deadline = started + params.time_limit
 
-    def solve_part(part: Problem, seconds: float, first_only: bool) -> SolveResult:
-        part_params = replace(params, time_limit=seconds, explain_conflicts=False, split_share=0.0)
+    def solve_part(
+        part: Problem, seconds: float, first_only: bool, start: decompose.Plan | None
+    ) -> SolveResult:
+        part_params = replace(params, time_limit=seconds, workers=1, explain_conflicts=False, split_share=0.0)
 
         def stop() -> bool:
             return first_only or (should_stop is not None and should_stop())
 
-        return solve(part, part_params, should_stop=stop)
+        return solve(part, part_params, should_stop=stop, start_from=start)
 
     def report_first(plan: decompose.Plan) -> None:
         """Score the quick plan of the whole district and report it as the first solution."""
@@ -339,7 +349,7 @@ def _search_split(
             on_progress(Progress(_objective_of(built, quick), 0, time.monotonic() - started))
 
     seconds = started + params.split_share * params.time_limit - time.monotonic()
-    plan = decompose.plan_parts(parts, solve_part, seconds, report_first)
+    plan = decompose.plan_parts(parts, solve_part, seconds, report_first, threads=max(1, params.workers))
     fixed = _complete_plan(built, plan, params, deadline - time.monotonic())
     if fixed is None:
         return None

@@ -76,7 +76,7 @@ def test_plan_parts_unites_the_parts_and_leaves_a_failed_part_empty() -> None:
     parts = split_by_station(_district())
     assert parts is not None
 
-    def fake(part: Problem, seconds: float, first_only: bool) -> SolveResult:
+    def fake(part: Problem, seconds: float, first_only: bool, start: Plan | None) -> SolveResult:
         if part.shifts[0].station == "B":
             return SolveResult("unknown", None, None, seconds)
         return SolveResult("optimal", 0, 0, seconds, assignments=(("a1", "A0"),))
@@ -87,12 +87,12 @@ def test_plan_parts_unites_the_parts_and_leaves_a_failed_part_empty() -> None:
 def test_plan_parts_reports_a_quick_plan_then_keeps_each_parts_better_plan() -> None:
     parts = split_by_station(_district())
     assert parts is not None
-    calls: list[tuple[str, bool]] = []
+    calls: list[tuple[str, bool, Plan | None]] = []
     quick: list[Plan] = []
 
-    def fake(part: Problem, seconds: float, first_only: bool) -> SolveResult:
+    def fake(part: Problem, seconds: float, first_only: bool, start: Plan | None) -> SolveResult:
         station = part.shifts[0].station
-        calls.append((station, first_only))
+        calls.append((station, first_only, start))
         person = "a1" if station == "A" else "b1"
         if first_only:  # A's first plan is better than its second, B's second is better
             cost, shift = (1, f"{station}0") if station == "A" else (9, f"{station}0")
@@ -102,7 +102,8 @@ def test_plan_parts_reports_a_quick_plan_then_keeps_each_parts_better_plan() -> 
 
     plan = plan_parts(parts, fake, 1.0, quick.append)
 
-    assert calls == [("A", True), ("B", True), ("A", False), ("B", False)]
+    a0, b0 = Plan(frozenset({("a1", "A0")}), {}), Plan(frozenset({("b1", "B0")}), {})
+    assert calls == [("A", True, None), ("B", True, None), ("A", False, a0), ("B", False, b0)]
     assert quick == [Plan(frozenset({("a1", "A0"), ("b1", "B0")}), {})]
     assert plan == Plan(frozenset({("a1", "A0"), ("b1", "B1")}), {})
 
@@ -118,3 +119,19 @@ def test_district_solve_goes_through_the_split_and_scores_as_the_validator_does(
     assert result.objective == check.objective
     assert {s for _, s in result.assignments} == {s.id for s in pr.shifts}  # every shift covered
     assert all(o.person is not None for o in result.visits)
+
+
+def test_solve_starts_from_a_given_plan() -> None:
+    part = split_by_station(_district())[0]  # type: ignore[index]
+    params = SolveParams(time_limit=10, workers=1, seed=0, split_share=0.0)
+    best = solve(part, params)
+    plan = Plan(
+        frozenset(best.assignments), {o.visit: (str(o.person), int(o.start or 0)) for o in best.visits}
+    )
+    chosen = {o.visit: o.person for o in best.visits}
+
+    first = solve(part, params, should_stop=lambda: True, start_from=plan)  # stops at its first solution
+
+    assert best.status == OPTIMAL
+    assert (first.objective, set(first.assignments)) == (best.objective, set(best.assignments))
+    assert {o.visit: o.person for o in first.visits} == chosen
