@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
-from solver import decompose, explain, search, strategy
+from solver import construct, decompose, explain, search, strategy
 from solver.flow import add_run_flow
 from solver.instance import Problem
 from solver.result import FEASIBLE, INFEASIBLE, OPTIMAL, UNKNOWN, SolveResult
@@ -118,6 +118,9 @@ class SolveParams:
     full_lp: bool = True  # the full-problem worker linearises every constraint (see _configure)
     own_lns: bool = False  # with 2 workers: solver.search LNS on one core, the bound proof on the other
     split_share: float = 0.8  # several stations: at most this share of the time for the per-station plan
+    construct: bool = True  # first roster from solver.construct when the objective allows (see _search)
+    construct_share: float = 0.5  # at most this share of the time for it (else CP-SAT's first solution)
+    construct_lns_until: float = 0.5  # solver.construct.improve until this share of the time has passed
 
 
 @dataclass(frozen=True)
@@ -305,6 +308,11 @@ def _search(
             built, params, deadline - time.monotonic(), _ProgressReporter(on_progress, should_stop)
         )
         return _Outcome(solver, status)
+    stop = should_stop or (lambda: False)
+    if params.construct and construct.separable(built.rota.problem):
+        constructed = _constructed(built, params, started, stop)
+        if constructed is not None:
+            return _improve(built, params, started, constructed, on_progress, stop)
     first = _ProgressReporter(on_progress, should_stop, stop_at_first=True)
     solver, status = _run(built, replace(params, full_lp=False), 0.9 * (deadline - time.monotonic()), first)
     if status == cp_model.UNKNOWN and not first.stopped_by_caller and deadline - time.monotonic() > 0.05:
@@ -398,6 +406,45 @@ def _complete_plan(
     return solver if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
 
 
+def _constructed(
+    built: BuiltModel, params: SolveParams, started: float, should_stop: Callable[[], bool]
+) -> cp_model.CpSolver | None:
+    """A first solution from ``solver.construct`` (planned, then improved, a few people at a time).
+
+    CP-SAT's first solution on rotas of a few dozen people is poor, and its LNS improves it
+    slowly on two cores shared with the bound proof.  Planning people a few at a time against
+    the needs the others leave takes seconds and its sub-models are small; CP-SAT then goes on
+    from that roster (a complete hint) with the flow model and the full-LP worker.
+    """
+    problem, limit = built.rota.problem, params.time_limit
+    roster = construct.construct(problem, started + params.construct_share * limit, params.seed)
+    if roster is None or should_stop():
+        return None
+    until = started + params.construct_lns_until * limit
+    roster = construct.improve(problem, roster, until, params.seed, should_stop=should_stop, debug=params.log)
+    return _complete(built, roster, params, started + limit)
+
+
+def _complete(
+    built: BuiltModel, roster: frozenset[tuple[str, str]], params: SolveParams, deadline: float
+) -> cp_model.CpSolver | None:
+    """CP-SAT's values of every model variable for a roster (its assignments fixed), or None.
+
+    A pure propagation; it gives ``_improve`` a complete hint and ``_result`` a solver to read.
+    """
+    fixed = cp_model.CpModel()
+    fixed.proto.copy_from(built.rota.cp.proto)
+    fixed.proto.clear_solution_hint()
+    for pair, var in built.rota.x.items():
+        value = int(pair in roster)
+        domain = fixed.proto.variables[var.index].domain  # a Boolean's domain is [0, 1]
+        domain[0] = domain[1] = value
+    solver = cp_model.CpSolver()
+    _configure(solver, replace(params, workers=1, full_lp=False), deadline - time.monotonic())
+    status = solver.solve(fixed)
+    return solver if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
+
+
 def _improve(
     built: BuiltModel,
     params: SolveParams,
@@ -421,8 +468,8 @@ def _improve(
         solver, status = _run(built, params, deadline - time.monotonic(), reporter)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return _Outcome(solver, status)
-        return _Outcome(first, cp_model.FEASIBLE)
-    bound = search.SharedBound(first.best_objective_bound)
+        return _Outcome(first, cp_model.FEASIBLE, math.floor(solver.best_objective_bound + 1e-6))
+    bound = search.SharedBound(-math.inf)  # raised by the bound thread (always, when it ends)
 
     def configure(solver: cp_model.CpSolver, limit: float) -> None:
         _configure(solver, replace(params, workers=1), limit)
@@ -431,7 +478,7 @@ def _improve(
     thread, out = search.run_bound_thread(cp, configure, deadline - time.monotonic(), bound, reporter)
 
     def report(better: search.Incumbent) -> None:
-        if on_progress is not None:
+        if on_progress is not None and math.isfinite(bound.value):
             ceiling = math.ceil(bound.value - 1e-6)
             on_progress(
                 Progress(better.objective, min(ceiling, better.objective), time.monotonic() - started)
