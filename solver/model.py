@@ -120,7 +120,7 @@ class SolveParams:
     split_share: float = 0.8  # several stations: at most this share of the time for the per-station plan
     construct: bool = True  # first roster from solver.construct when the objective allows (see _search)
     construct_share: float = 0.5  # at most this share of the time for it (else CP-SAT's first solution)
-    construct_lns_until: float = 0.5  # solver.construct.improve until this share of the time has passed
+    construct_lns_until: float = 0.25  # solver.construct.improve until this share of the time has passed
 
 
 @dataclass(frozen=True)
