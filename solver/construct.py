@@ -34,6 +34,7 @@ MAX_BLOCK_SECONDS = 10.0
 IMPROVE_BLOCK_SECONDS = 1.0
 FIRST_SLICE_SECONDS = 0.25
 STALL_BLOCKS_PER_PERSON = 3
+SEED_LIMIT = 2**31  # CP-SAT's random_seed is an int32
 
 
 def separable(problem: Problem) -> bool:
@@ -146,26 +147,35 @@ def _find_plan(
     """
     slice_seconds = FIRST_SLICE_SECONDS
     while (remaining := deadline - clock()) > 0.01:
-        found = _solve(model, min(slice_seconds, remaining), seed)
-        if found is not None:
-            return found[0]
-        slice_seconds, seed = 2 * slice_seconds, seed + 7919
+        solver, status = _run(model, min(slice_seconds, remaining), seed)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return solver
+        if status == cp_model.INFEASIBLE:  # proven: no seed will find one
+            return None
+        slice_seconds, seed = 2 * slice_seconds, (seed + 7919) % SEED_LIMIT
     return None
 
 
 def _solve(model: cp_model.CpModel, time_limit: float, seed: int) -> tuple[cp_model.CpSolver, bool] | None:
     """One-worker CP-SAT run: the solver and whether it proved optimality, if it found a solution."""
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.01, time_limit)
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = seed
-    # With one worker the default branching often finds no plan at all for one person over
-    # months whose minutes must land in a narrow window; quick restarts find one in < 1 s.
-    solver.parameters.search_branching = cp_model.PORTFOLIO_WITH_QUICK_RESTART_SEARCH
-    status = solver.solve(model)
+    solver, status = _run(model, time_limit, seed)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     return solver, status == cp_model.OPTIMAL
+
+
+def _run(
+    model: cp_model.CpModel, time_limit: float, seed: int
+) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
+    """One CP-SAT run on one worker with quick restarts."""
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.01, time_limit)
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed % SEED_LIMIT
+    # With one worker the default branching often finds no plan at all for one person over
+    # months whose minutes must land in a narrow window; quick restarts find one in < 1 s.
+    solver.parameters.search_branching = cp_model.PORTFOLIO_WITH_QUICK_RESTART_SEARCH
+    return solver, solver.solve(model)
 
 
 def construct(
