@@ -85,6 +85,7 @@ def test_generate_poll_and_publish(app: Flask, coordinator: FlaskClient, demo: D
         ({"time_limit": 0}, "time_limit"),
         ({"time_limit": "5"}, "time_limit"),
         ({"time_limit": True}, "time_limit"),
+        ({"time_limit": None}, "time_limit"),  # found by fuzzing: null is not an integer
     ],
 )
 def test_generate_validates(

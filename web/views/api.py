@@ -81,10 +81,10 @@ def _body() -> dict[str, Any]:
 def _int(
     body: dict[str, Any], name: str, *, required: bool = True, low: int = 1, high: int = MAX_ID
 ) -> int | None:
-    """An integer field within bounds."""
-    value = body.get(name)
-    if value is None and not required:
+    """An integer field within bounds; an optional one may be left out, but not sent as null."""
+    if name not in body and not required:
         return None
+    value = body.get(name)
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise InvalidInput(
             "invalid field", [FieldError(name, f"an integer from {low} to {high} is required")]
