@@ -387,6 +387,7 @@ def _complete_plan(
     """CP-SAT's values of every model variable for a plan (its choices fixed), or None."""
     fixed = cp_model.CpModel()
     fixed.proto.copy_from(built.rota.cp.proto)
+    fixed.proto.clear_solution_hint()  # the plan fixes the choices; an old hint would only disagree
     rota = built.rota
 
     def pin(var: cp_model.IntVar, value: int) -> None:
@@ -422,27 +423,7 @@ def _constructed(
         return None
     until = started + params.construct_lns_until * limit
     roster = construct.improve(problem, roster, until, params.seed, should_stop=should_stop, debug=params.log)
-    return _complete(built, roster, params, started + limit)
-
-
-def _complete(
-    built: BuiltModel, roster: frozenset[tuple[str, str]], params: SolveParams, deadline: float
-) -> cp_model.CpSolver | None:
-    """CP-SAT's values of every model variable for a roster (its assignments fixed), or None.
-
-    A pure propagation; it gives ``_improve`` a complete hint and ``_result`` a solver to read.
-    """
-    fixed = cp_model.CpModel()
-    fixed.proto.copy_from(built.rota.cp.proto)
-    fixed.proto.clear_solution_hint()
-    for pair, var in built.rota.x.items():
-        value = int(pair in roster)
-        domain = fixed.proto.variables[var.index].domain  # a Boolean's domain is [0, 1]
-        domain[0] = domain[1] = value
-    solver = cp_model.CpSolver()
-    _configure(solver, replace(params, workers=1, full_lp=False), deadline - time.monotonic())
-    status = solver.solve(fixed)
-    return solver if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
+    return _complete_plan(built, decompose.Plan(roster, {}), params, started + limit - time.monotonic())
 
 
 def _improve(
