@@ -200,7 +200,8 @@ def station_visits() -> str:
     """The station's visits from today for a week, with their state."""
     station = my_station()
     today = now()
-    rows = get_session().scalars(
+    session = get_session()
+    visits = session.scalars(
         select(VisitRequest)
         .where(
             VisitRequest.station_id == station.id,
@@ -208,9 +209,12 @@ def station_visits() -> str:
             VisitRequest.window_start < today + timedelta(days=8),
         )
         .order_by(VisitRequest.window_start)
-    )
-    states = home.states_of(get_session(), list(rows))
-    get_session().commit()  # states made for requests from before booking existed
+    ).all()  # held while the page renders: the session keeps loaded objects only while they are in use
+    states = home.states_of(session, visits)
+    # Store the states made for requests from before booking existed, keeping what was read loaded:
+    # expiring it would reload every visit and butler one query at a time while the page renders.
+    session.expire_on_commit = False
+    session.commit()
     return render_template("visits/list.html", station=station, states=states)
 
 
