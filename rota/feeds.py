@@ -468,6 +468,7 @@ class Feed:
 
     meta: CalendarMeta
     events: tuple[FeedEvent, ...]
+    expires: datetime | None = None  # after this moment time alone changes the feed (old events drop out)
 
     def to_ical(self) -> bytes:
         """The feed's iCalendar bytes."""
@@ -549,11 +550,17 @@ def _person_events(person_id: int) -> Select[Any]:
 def person_feed(session: Session, person: Person, now: datetime, lang: str | None = None) -> Feed:
     """A person's feed: published duty from four weeks back to the end of the published horizon."""
     rows = session.execute(_person_events(person.id).where(CalendarEvent.end_at >= now - PAST_WINDOW))
-    events = tuple(own_event(row) for row in rows if still_shown(row.status, row.cancelled_at, now))
+    shown = [row for row in rows if still_shown(row.status, row.cancelled_at, now)]
     language = as_lang(lang)
     name = text("person_calendar", language, name=person.name)
     meta = CalendarMeta(f"person{person.id}@{UID_DOMAIN}", name, person.station.timezone, language)
-    return Feed(meta, events)
+    return Feed(meta, tuple(own_event(row) for row in shown), min(map(_shown_until, shown), default=None))
+
+
+def _shown_until(row: Row[Any]) -> datetime:
+    """The last moment a shown event of a person's feed stays in it (past and cancelled ones drop out)."""
+    until: datetime = row.end_at + PAST_WINDOW
+    return until if row.status is EventStatus.CONFIRMED else min(until, row.cancelled_at + CANCELLED_KEPT)
 
 
 def person_week(session: Session, person: Person, week_start: date, lang: str | None = None) -> Feed:

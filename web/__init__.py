@@ -71,11 +71,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    """Database, CSRF, login, languages, rate limits, errors and the solve-job registry."""
-    from web import auth, db, errors, i18n, jobs, security, templating
+    """Database, render cache, CSRF, login, languages, rate limits, errors and the solve-job registry."""
+    from web import auth, cache, db, errors, i18n, jobs, security, templating
 
     security.init_app(app)
     db.init_app(app)
+    cache.init_app(app)
     auth.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)

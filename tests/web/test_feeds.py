@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from rota.accounts import Role, User
-from rota.feeds import issue_token, person_feed, revoke_and_reissue
+from rota.feeds import CANCELLED_KEPT, PAST_WINDOW, issue_token, person_feed, revoke_and_reissue
 from rota.models import Person, Station, VisitRequest
 from tests.feed_data import demo_station, publish_plan, simple_plan, week_shifts
 from tests.icalcheck import assert_icalcheck_accepts
@@ -267,3 +267,24 @@ def test_served_feeds_pass_icalcheck(client: FlaskClient, site: Site, tmp_path: 
 
     assert {name: r.status_code for name, r in responses.items()} == dict.fromkeys(urls, 200)
     assert_icalcheck_accepts(tmp_path, {name: r.data for name, r in responses.items()})
+
+
+def test_person_feed_expires_when_its_first_past_event_drops_out(site: Site, engine: Engine) -> None:
+    with Session(engine) as session:
+        feed = person_feed(session, session.get_one(Person, site.person_id), NOW)
+
+    assert feed.expires == min(e.end for e in feed.events) + PAST_WINDOW
+
+
+def test_person_feed_expires_when_a_cancelled_event_drops_out(site: Site, engine: Engine) -> None:
+    cancelled_at = PUBLISHED + timedelta(hours=1)
+    with Session(engine) as session, session.begin():
+        station = session.get_one(Station, site.station_id)
+        shifts = week_shifts(session, station)
+        plan = simple_plan(station, shifts)
+        plan[shifts[0].id] = [site.other_person_id]
+        publish_plan(session, station, plan, cancelled_at)
+
+        feed = person_feed(session, session.get_one(Person, site.person_id), NOW)
+
+    assert feed.expires == cancelled_at + CANCELLED_KEPT

@@ -10,6 +10,8 @@ the body) and Last-Modified (the newest event edit) and answer conditional reque
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
+from datetime import datetime
 
 from flask import Blueprint, abort, request
 from flask_login import current_user, login_required
@@ -20,6 +22,7 @@ from rota.errors import NotFound
 from rota.feeds import (
     Feed,
     FeedScope,
+    hash_secret,
     org_feed,
     person_feed,
     person_week,
@@ -28,6 +31,7 @@ from rota.feeds import (
     token_for_secret,
 )
 from rota.models import Organisation, Person, Station
+from web.cache import cached
 from web.common import now, week_of
 from web.db import get_session
 
@@ -39,12 +43,28 @@ def not_found() -> Response:
     return Response("Not Found\n", 404, mimetype="text/plain")
 
 
-def calendar_response(feed: Feed, download: str | None = None) -> Response:
+@dataclass(frozen=True)
+class Calendar:
+    """A feed rendered once: its bytes, their validators, and when time alone changes it."""
+
+    body: bytes
+    etag: str
+    last_modified: datetime | None
+    expires: datetime | None
+
+    @classmethod
+    def of(cls, feed: Feed) -> Calendar:
+        """Render a feed."""
+        body = feed.to_ical()
+        return cls(body, hashlib.sha256(body).hexdigest(), feed.last_modified, feed.expires)
+
+
+def calendar_response(feed: Feed | Calendar, download: str | None = None) -> Response:
     """The feed as ``text/calendar; charset=utf-8`` with ETag and Last-Modified, 304 when unchanged."""
-    body = feed.to_ical()
-    response = Response(body, mimetype="text/calendar")
-    response.set_etag(hashlib.sha256(body).hexdigest())
-    response.last_modified = feed.last_modified
+    rendered = feed if isinstance(feed, Calendar) else Calendar.of(feed)
+    response = Response(rendered.body, mimetype="text/calendar")
+    response.set_etag(rendered.etag)
+    response.last_modified = rendered.last_modified
     # Secret URLs: no shared cache may keep them; clients revalidate with the validators.
     response.cache_control.private = True
     response.cache_control.no_cache = True
@@ -83,16 +103,23 @@ def _token_opens(scope: FeedScope, subject_id: int) -> str | None:
 
 @bp.get("/feeds/<string:token>.ics")
 def personal(token: str) -> Response:
-    """A person's own feed, opened by its secret token."""
+    """A person's own feed, opened by its secret token (rendered once per database version)."""
+    lang = request.args.get("lang")
+    found = cached(("feed", hash_secret(token), lang), lambda: _personal(token, lang), lambda c: c.expires)
+    return not_found() if found is None else calendar_response(found)
+
+
+def _personal(token: str, lang: str | None) -> Calendar | None:
+    """The rendered feed a personal token opens; None for unknown or revoked tokens."""
     session = get_session()
     try:
         found = token_for_secret(session, token, FeedScope.PERSON)
     except NotFound:
-        return not_found()
+        return None
     person = session.get(Person, found.person_id)
     if person is None:
-        return not_found()
-    return calendar_response(person_feed(session, person, now(), _lang(found.language)))
+        return None
+    return Calendar.of(person_feed(session, person, now(), lang or found.language))
 
 
 @bp.get("/feeds/station/<int:station_id>.ics")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
@@ -18,6 +21,7 @@ from rota.services.rotas import rota_with_status
 from rota.services.stations import find_stations
 from web import edits, grid
 from web.auth import role_required
+from web.cache import cached
 from web.common import now, station_by_ref, this_week, week_of
 from web.db import get_session, unit_of_work
 from web.forms import ActionForm, AddForm, GenerateForm, MoveForm, PinForm, expected_version, validated
@@ -41,22 +45,49 @@ def start() -> Response:
 @coordinators
 def week(station: str, week: str) -> str:
     """The week grid with its score breakdown, loads, organisation shares and the draft's diff."""
-    session = get_session()
     found = station_by_ref(station)
     week_start = week_of(week)
-    shown = grid.load_week(session, found, week_start)
+    parts = cached(("week", found.id, week_start, str(get_locale())), lambda: _week_parts(found, week_start))
     return render_template(
         "week.html",
-        grid=shown,
+        station=found,
         week=iso_week_label(week_start),
-        prev_week=iso_week_label(week_start - timedelta(weeks=1)),
-        next_week=iso_week_label(week_start + timedelta(weeks=1)),
-        stations=find_stations(session),
-        person_loads=grid.person_loads(session, shown),
-        org_shares=grid.org_shares(shown),
-        diff=grid.diff(session, shown),
+        month=week_start.strftime("%Y-%m"),
+        parts=parts,
         generate_form=GenerateForm(),
         action_form=ActionForm(),
+    )
+
+
+@dataclass(frozen=True)
+class WeekParts:
+    """The week page around its forms: the same for every coordinator until the database changes."""
+
+    head: Markup
+    body: Markup
+    draft_lock_version: int | None
+    has_rota: bool
+
+
+def _week_parts(station: Station, week_start: date) -> WeekParts:
+    """Query the week and render everything on its page except the forms (their tokens are per user)."""
+    session = get_session()
+    shown = grid.load_week(session, station, week_start)
+    context = {
+        "grid": shown,
+        "week": iso_week_label(week_start),
+        "prev_week": iso_week_label(week_start - timedelta(weeks=1)),
+        "next_week": iso_week_label(week_start + timedelta(weeks=1)),
+        "stations": find_stations(session),
+        "person_loads": grid.person_loads(session, shown),
+        "org_shares": grid.org_shares(shown),
+        "diff": grid.diff(session, shown),
+    }
+    return WeekParts(
+        Markup(render_template("_week_head.html", **context)),
+        Markup(render_template("_week_body.html", **context)),
+        shown.draft.lock_version if shown.draft else None,
+        shown.rota is not None,
     )
 
 
