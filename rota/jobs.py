@@ -41,7 +41,7 @@ class QueueUnavailable(RotaError):
 class PlanRequest:
     """What to plan and with which solver settings."""
 
-    station_id: int
+    station_id: int | None  # None: every station as one problem (a district solve)
     week_start: date
     time_limit: float
     workers: int
@@ -68,9 +68,9 @@ def alive_key(job_id: str) -> str:
     return f"{PREFIX}alive:{job_id}"
 
 
-def week_key(station_id: int, week_start: date) -> str:
-    """The key naming the job that plans a station's week."""
-    return f"{PREFIX}planning:{station_id}:{week_start.isoformat()}"
+def week_key(station_id: int | None, week_start: date) -> str:
+    """The key naming the job that plans a station's week (or the district's)."""
+    return f"{PREFIX}planning:{'district' if station_id is None else station_id}:{week_start.isoformat()}"
 
 
 def enqueue_plan(redis: Redis, request: PlanRequest) -> Job:

@@ -32,17 +32,20 @@ class PlanOutcome:
 def plan_week(
     sessions: sessionmaker[Session],
     *,
-    station_id: int,
+    station_id: int | None,
     week_start: date,
     params: SolveParams,
     now: Callable[[], datetime],
     on_progress: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> PlanOutcome:
-    """Create the week's shifts if needed, solve the station's week and store the result as a draft."""
+    """Create the week's shifts if needed, solve the station's week and store the result as a draft.
+
+    Without a station the whole district is planned as one problem, a draft per station.
+    """
     with sessions() as session, session.begin():
-        (station,) = find_stations(session, str(station_id))
-        materialise_shifts(session, station, week_start)
+        for station in find_stations(session, None if station_id is None else str(station_id)):
+            materialise_shifts(session, station, week_start)
         session.flush()
         problem, context = planning_problem(session, week_start=week_start, station_id=station_id)
     result = solve(problem, params, on_progress, should_stop)

@@ -14,9 +14,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rota.models import Assignment, Rota, Shift
+from rota.jobs import PlanRequest, connect, enqueue_plan
+from rota.models import Assignment, Rota, Shift, Station
 from tests.prod.conftest import kill_worker
-from tests.web.conftest import WEEK, Demo, login, make_app
+from tests.web.conftest import WEEK, WEEK_START, Demo, login, make_app
 from tests.web.helpers import read
 from web.db import dispose
 from web.jobs import registry
@@ -101,6 +102,26 @@ def test_worker_killed_mid_solve_leaves_database_unchanged(
     assert (failed["state"], failed["error"]) == ("failed", "worker_lost")
     assert "the rota is unchanged" in failed["message"]
     assert snapshot(queued_app) == before
+
+
+def test_district_solve_by_worker_saves_a_draft_per_station(
+    queued_app: Flask, seeded: tuple[str, Demo], redis_url: str, start_worker: Worker
+) -> None:
+    start_worker(seeded[0])
+    redis = connect(redis_url)
+    job = enqueue_plan(redis, PlanRequest(None, WEEK_START, time_limit=2, workers=1))
+
+    deadline = time.monotonic() + 60
+    while job.get_status(refresh=True) in ("queued", "started") and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+    assert job.get_status(refresh=True) == "finished"
+    stations = read(queued_app, lambda s: s.scalars(select(Station.id).order_by(Station.id)).all())
+    drafts = read(
+        queued_app, lambda s: s.scalars(select(Rota.station_id).where(Rota.status == "draft")).all()
+    )
+    assert sorted(drafts) == stations
+    redis.close()
 
 
 def test_stop_running_solve_keeps_best_rota(
