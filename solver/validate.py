@@ -689,14 +689,14 @@ def score_fairness(problem: Problem, plan: Plan) -> Score:
 
 
 def score_org_share(problem: Problem, plan: Plan) -> Score:
-    """Hours each organisation with a quota is away from its share of all quota organisations' minutes."""
+    """Whole hours (rounded down) each organisation with a quota is away from its share of the total."""
     orgs = [o for o in problem.organisations if o.quota_permille > 0]
     duty = {o.id: o.carried_minutes for o in orgs}
     for person in problem.people:
         if person.org in duty:
             duty[person.org] += plan.minutes(person.id)
     total = sum(duty.values())
-    hours = [_ceil_div(abs(1000 * duty[o.id] - o.quota_permille * total), 60000) for o in orgs]
+    hours = [abs(1000 * duty[o.id] - o.quota_permille * total) // 60000 for o in orgs]
     return _weighted([(sum(hours), problem.weights.org_share_per_hour)])
 
 

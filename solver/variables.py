@@ -23,7 +23,7 @@ class Penalty:
     With ``at_least`` the model only bounds ``amount`` from below by each of these expressions
     (minimising pushes it down to their maximum, so the optimum is unchanged); the term's true
     value in a solution is that maximum.  Rows ``amount >= e`` leave CP-SAT's search free where
-    an exact max-equality blocks it.
+    an exact max-equality blocks it.  Amounts are never negative, so the value is at least 0.
     """
 
     rule: str
@@ -34,7 +34,7 @@ class Penalty:
     def value(self, solver: cp_model.CpSolver) -> int:
         """The term's amount (unweighted) in the solver's solution."""
         if self.at_least:
-            return max(int(solver.value(e)) for e in self.at_least)
+            return max(0, *(int(solver.value(e)) for e in self.at_least))
         return int(solver.value(self.amount))
 
 

@@ -590,8 +590,8 @@ def test_org_share_with_carried_minutes() -> None:
         people, [_shift("s0", 0, 8, 16, minutes=500), _shift("s1", 1)], organisations=organisations
     )
 
-    # M = {o1: 500, o2: 120}, T = 620: |500000 - 372000| / 60000 -> 3, |120000 - 248000| / 60000 -> 3
-    assert _scores(problem, [("p1", "s0"), ("p3", "s1")]) == {"org_share": (6, 30)}
+    # M = {o1: 500, o2: 120}, T = 620: |500000 - 372000| / 60000 = 2.13 -> 2 whole hours, and 2 for o2
+    assert _scores(problem, [("p1", "s0"), ("p3", "s1")]) == {"org_share": (4, 20)}
 
 
 def test_org_share_skipped_without_quotas() -> None:
