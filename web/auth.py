@@ -11,8 +11,10 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import joinedload
 
 from rota.accounts import Role, User, authenticate
+from rota.models import Person
 from web.db import get_session
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -37,7 +39,9 @@ def init_app(app: Flask) -> None:
 
 def _load_user(user_id: str) -> User | None:
     """The logged-in user of the session cookie, if still active."""
-    user = get_session().get(User, int(user_id)) if user_id.isdigit() else None
+    # Pages ask for the account's station and person (and the person's station): one query for all.
+    options = (joinedload(User.station), joinedload(User.person).joinedload(Person.station))
+    user = get_session().get(User, int(user_id), options=options) if user_id.isdigit() else None
     return user if user is not None and user.active else None
 
 

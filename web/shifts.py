@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from rota.domain import RotaStatus
 from rota.models import Assignment, Rota, Shift
@@ -23,7 +23,7 @@ def published_shifts(session: Session, person_id: int, since: date) -> list[Shif
                 Rota.status == RotaStatus.PUBLISHED,
                 Shift.date >= since,
             )
-            .options(selectinload(Shift.template), selectinload(Shift.station))
+            .options(joinedload(Shift.template), joinedload(Shift.station))  # one query, not three
             .order_by(Shift.start_at)
         )
     )

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 from rota.domain import RotaStatus
 from tests.web.conftest import WEEK, Demo, login
 from tests.web.helpers import current, double_shift_move, versions, wait_for
+from web.db import database
 
 
 def test_week_grid_shows_people_holes_and_scores(coordinator: FlaskClient, demo: Demo) -> None:
@@ -135,6 +139,38 @@ def test_publish_then_staff_see_it_and_edits_start_a_new_draft(
     assert 'id="status-badge">已发布 v1' in published_page
     assert versions(app) == [(1, "published"), (2, "draft")]
     assert 'class="removed"' in diff_page
+
+
+def test_week_grid_queries_do_not_grow_with_the_diff(
+    app: Flask, coordinator: FlaskClient, demo: Demo
+) -> None:
+    url = f"/rota/{demo.station}/{WEEK}"
+    coordinator.post(f"{url}/publish")
+    published = current(app, RotaStatus.PUBLISHED)
+    coordinator.post(f"/rota/assignments/{published[0][0]}/remove")
+    one_removed = count_queries(app, lambda: coordinator.get(url))
+    for assignment in current(app)[:3]:
+        coordinator.post(f"/rota/assignments/{assignment[0]}/remove")
+
+    four_removed = count_queries(app, lambda: coordinator.get(url))
+
+    assert four_removed == one_removed
+
+
+def count_queries(app: Flask, action: Callable[[], object]) -> int:
+    """How many SQL statements the app's engine runs during ``action``."""
+    statements = []
+
+    def record(*_args: object) -> None:
+        statements.append(1)
+
+    engine = database(app).engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return len(statements)
 
 
 def test_publish_with_an_old_version_conflicts(coordinator: FlaskClient, demo: Demo) -> None:

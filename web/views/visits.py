@@ -101,10 +101,11 @@ def _helpers() -> dict[str, Any]:
 
 def label(value: object) -> str:
     """The translated name of a service type, visit status, urgency or language code."""
-    for table in (SERVICE_LABELS, STATUS_LABELS, URGENCY_LABELS, LANGUAGE_LABELS):
-        if value in table:
-            return str(table[value])  # type: ignore[index]
-    return "" if value is None else str(value)
+    if "visit_labels" not in g:  # translated once per request: a list page asks for hundreds
+        tables = (LANGUAGE_LABELS, URGENCY_LABELS, STATUS_LABELS, SERVICE_LABELS)  # the last wins a clash
+        g.visit_labels = {key: str(text) for table in tables for key, text in table.items()}
+    found = g.visit_labels.get(value)
+    return found if found is not None else "" if value is None else str(value)
 
 
 def when(moment: datetime | None) -> str:
