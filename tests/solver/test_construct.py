@@ -99,3 +99,16 @@ def test_improve_never_returns_a_worse_roster(pr: Problem, seed: int) -> None:
     after = validate(pr, better)
     assert after.violations == ()
     assert after.objective <= validate(pr, start).objective
+
+
+def test_plan_block_without_time_to_optimise_still_returns_a_plan_when_allowed_to_find_one() -> None:
+    pr = problem(
+        [person("a", min_shifts=2, max_shifts=2)], [day_shift(d) for d in range(4)], weights=NO_FAIRNESS
+    )
+
+    assert construct.plan_block(pr, (), time_limit=0.0, seed=0) is None
+    found = construct.plan_block(pr, (), time_limit=0.0, seed=0, find_limit=5.0)
+
+    assert found is not None
+    assert not found.optimal
+    assert validate(pr, found.pairs).violations == ()
