@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -208,7 +208,7 @@ def load_capacity(session: Session, station: Station, first: datetime, last: dat
     week_last = datetime.combine(
         week_start_of(last.astimezone(zone).date()), time(), tzinfo=zone
     ) + timedelta(days=7)
-    for person_id, start, end, paid in _published_duty(session, ids, week_first, week_last):
+    for person_id, start, end, paid, _ in published_duty(session, ids, week_first, week_last):
         capacity.busy[person_id].append(_Busy(start, end))
         minutes = paid if paid is not None else int((end - start).total_seconds() // 60)  # shift_minutes
         capacity.minutes[(person_id, week_start_of(start.astimezone(zone).date()))] += minutes
@@ -234,34 +234,25 @@ def _people(session: Session, station: Station) -> list[Person]:
     )
 
 
-def _published_shifts(
-    session: Session, ids: Sequence[int], first: datetime, last: datetime
-) -> Iterable[tuple[int, Shift]]:
-    """(person, shift) of the published rotas overlapping [first, last)."""
-    rows = session.execute(
-        select(Assignment.person_id, Shift)
-        .join(Assignment.rota)
-        .join(Assignment.shift)
-        .where(
-            Rota.status == RotaStatus.PUBLISHED,
-            Assignment.person_id.in_(ids),
-            Shift.start_at < last,
-            Shift.end_at > first,
-        )
-        .options(selectinload(Shift.template))
-    )
-    return [(person_id, shift) for person_id, shift in rows]
+class Duty(NamedTuple):
+    """One person's shift in a published rota."""
+
+    person_id: int
+    start: datetime
+    end: datetime
+    paid_minutes: int | None
+    station_id: int
 
 
-def _published_duty(
-    session: Session, ids: Sequence[int], first: datetime, last: datetime
-) -> list[tuple[int, datetime, datetime, int | None]]:
-    """(person, start, end, paid minutes) of their shifts in the published rotas overlapping [first, last).
+def published_duty(session: Session, ids: Sequence[int], first: datetime, last: datetime) -> list[Duty]:
+    """These people's shifts in the published rotas overlapping [first, last).
 
     Plain rows from one query: building Shift objects cost more than the whole slot check.
     """
     rows = session.execute(
-        select(Assignment.person_id, Shift.start_at, Shift.end_at, ShiftTemplate.paid_minutes)
+        select(
+            Assignment.person_id, Shift.start_at, Shift.end_at, ShiftTemplate.paid_minutes, Shift.station_id
+        )
         .join(Assignment.rota)
         .join(Assignment.shift)
         .join(Shift.template)
@@ -272,7 +263,7 @@ def _published_duty(
             Shift.end_at > first,
         )
     )
-    return [(person_id, start, end, paid) for person_id, start, end, paid in rows]
+    return [Duty(*row) for row in rows]
 
 
 def _live_visit_rows(

@@ -88,10 +88,9 @@ def dispatch_now(session: Session, state: VisitState, *, now: datetime) -> Dispa
 
 def _on_duty(session: Session, station_id: int, now: datetime) -> set[int]:
     """People on a published shift of the station covering ``now``."""
-    shifts = booking._published_shifts(
-        session, _station_people(session, station_id), now, now + timedelta(minutes=1)
-    )
-    return {person_id for person_id, shift in shifts if shift.station_id == station_id}
+    people = _station_people(session, station_id)
+    duty = booking.published_duty(session, people, now, now + timedelta(minutes=1))
+    return {d.person_id for d in duty if d.station_id == station_id}
 
 
 def _station_people(session: Session, station_id: int) -> list[int]:
