@@ -102,6 +102,9 @@ SOFT_RULES: tuple[RuleFunction, ...] = (
 )
 
 
+JOINT_MIN_SECONDS = 1.0  # a district's joint run from the parts' plan needs at least this to help
+
+
 class ModelInvalid(Exception):
     """CP-SAT rejected the model: a bug in the model builder, never the user's fault."""
 
@@ -121,6 +124,7 @@ class SolveParams:
     construct: bool = True  # first roster from solver.construct when the objective allows (see _search)
     construct_share: float = 0.5  # at most this share of the time for it (else CP-SAT's first solution)
     construct_lns_until: float = 0.25  # solver.construct.improve until this share of the time has passed
+    gap_limit: float = 0.0  # stop at this relative gap between the objective and the proven bound
 
 
 @dataclass(frozen=True)
@@ -231,6 +235,7 @@ def _configure(solver: cp_model.CpSolver, params: SolveParams, time_limit: float
     solver.parameters.num_workers = max(1, params.workers)
     solver.parameters.random_seed = params.seed
     solver.parameters.log_search_progress = params.log
+    solver.parameters.relative_gap_limit = params.gap_limit
     if params.full_lp and params.workers <= 2:
         solver.parameters.subsolvers.append("max_lp")
 
@@ -333,15 +338,22 @@ def _search_split(
     """Several stations: plan each station's part alone (``solver.decompose``), then the joint model
     from that plan (a complete hint); None when the problem does not split or the united plan
     breaks a hard rule (then the usual search runs in the time left)."""
-    parts = decompose.split_by_station(built.rota.problem)
-    if parts is None or params.split_share <= 0:
+    split = decompose.split_by_station(built.rota.problem)
+    if split is None or params.split_share <= 0:
         return None
     deadline = started + params.time_limit
 
     def solve_part(
         part: Problem, seconds: float, first_only: bool, start: decompose.Plan | None
     ) -> SolveResult:
-        part_params = replace(params, time_limit=seconds, workers=1, explain_conflicts=False, split_share=0.0)
+        part_params = replace(
+            params,
+            time_limit=seconds,
+            workers=1,
+            explain_conflicts=False,
+            split_share=0.0,
+            gap_limit=decompose.PART_GAP,
+        )
 
         def stop() -> bool:
             return first_only or (should_stop is not None and should_stop())
@@ -357,15 +369,16 @@ def _search_split(
             on_progress(Progress(_objective_of(built, quick), 0, time.monotonic() - started))
 
     seconds = started + params.split_share * params.time_limit - time.monotonic()
-    plan = decompose.plan_parts(parts, solve_part, seconds, report_first, threads=max(1, params.workers))
-    fixed = _complete_plan(built, plan, params, deadline - time.monotonic())
+    planned = decompose.plan_parts(split, solve_part, seconds, report_first, threads=max(1, params.workers))
+    fixed = _complete_plan(built, planned.plan, params, deadline - time.monotonic())
     if fixed is None:
         return None
     objective = _objective_of(built, fixed)
-    if on_progress is not None:  # every term is non-negative: 0 is a bound until CP-SAT proves one
-        on_progress(Progress(objective, 0, time.monotonic() - started))
-    if should_stop is not None and should_stop():
-        return _Outcome(fixed, cp_model.FEASIBLE, 0)
+    bound = planned.bound
+    if on_progress is not None:
+        on_progress(Progress(objective, bound, time.monotonic() - started))
+    if (should_stop is not None and should_stop()) or deadline - time.monotonic() < JOINT_MIN_SECONDS:
+        return _Outcome(fixed, cp_model.OPTIMAL if bound >= objective else cp_model.FEASIBLE, bound)
     search.set_hint(built.rota.cp, search.read_values(built.rota.cp, fixed))
     # Without presolve: on a district, presolve alone outlasts the time left (30 s at load 7), while
     # the raw model takes the complete hint at once and its full-LP worker proves a bound.
@@ -373,12 +386,11 @@ def _search_split(
     _configure(solver, params, deadline - time.monotonic())
     solver.parameters.cp_model_presolve = False
     status = solver.solve(built.rota.cp, _ProgressReporter(on_progress, should_stop))
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and _objective_of(built, solver) <= objective:
-        return _Outcome(solver, status)
     proven = solver.best_objective_bound  # -inf when the run ended before proving anything
-    return _Outcome(
-        fixed, cp_model.FEASIBLE, max(0, math.ceil(proven - 1e-6)) if math.isfinite(proven) else 0
-    )
+    bound = max(bound, math.ceil(proven - 1e-6) if math.isfinite(proven) else 0)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and _objective_of(built, solver) <= objective:
+        return _Outcome(solver, status, bound)
+    return _Outcome(fixed, cp_model.FEASIBLE, bound)
 
 
 def _complete_plan(

@@ -112,7 +112,48 @@ def add_visit_no_overlap(m: RotaModel) -> list[Penalty]:
             )
         if len(intervals) > 1:
             m.cp.add_no_overlap(intervals).only_enforce_if(m.guard("visit_no_overlap", pid))
+        _add_window_capacity(m, pid, options, sorted(days))
     return []
+
+
+def _add_window_capacity(
+    m: RotaModel,
+    pid: str,
+    options: list[tuple[Visit, cp_model.IntVar, cp_model.IntervalVar]],
+    days: list[int],
+) -> None:
+    """Redundant rows of the no-overlap: in any span [a, b] the person's visits that must lie
+    inside it, plus the part of their duty that falls inside it, take at most b - a minutes.
+
+    The no-overlap's own LP relaxation hardly sees that two visits with the same two-hour window
+    cannot both go to one person; without these rows a station's bound missed whole unserved visits.
+    Spans run from a window's start to a window's end, and only those that could overflow get a row.
+    """
+    person = m.problem.people_by_id[pid]
+    duty = [sv for d in days for sv in m.shifts_on_day(pid, d)]
+    starts = sorted({min(a for a, _ in v.windows) for v, _, _ in options})
+    ends = sorted({max(b for _, b in v.windows) for v, _, _ in options})
+    guard = m.guard("visit_no_overlap", pid)
+    for a in starts:
+        for b in (e for e in ends if e > a):
+            inside = [
+                (v.duration, y)
+                for v, y, _ in options
+                if min(s for s, _ in v.windows) >= a and max(e for _, e in v.windows) <= b
+            ]
+            busy = [(_overlap(s.start, s.end, a, b), x) for s, x in duty]
+            busy = [(k, x) for k, x in busy if k > 0]
+            room = b - a - sum(_overlap(s, e, a, b) for s, e in _merged(person))
+            terms = inside + busy
+            if not inside or (len(inside) < 2 and not busy) or sum(k for k, _ in terms) <= room:
+                continue
+            row = cp_model.LinearExpr.weighted_sum([y for _, y in terms], [k for k, _ in terms])
+            m.cp.add(row <= room).only_enforce_if(guard)
+
+
+def _overlap(start: int, end: int, a: int, b: int) -> int:
+    """Minutes of [start, end) inside [a, b)."""
+    return max(0, min(end, b) - max(start, a))
 
 
 def _merged(person: Person) -> list[tuple[int, int]]:

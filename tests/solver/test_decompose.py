@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from solver.decompose import Plan, plan_parts, split_by_station
-from solver.instance import Compound, Organisation, Pin, Problem, SkillGrant, Visit, Weights
+from solver.decompose import Plan, Split, plan_parts, relax_by_station, split_by_station
+from solver.instance import Compound, Limits, Organisation, Pin, Problem, Request, SkillGrant, Visit, Weights
 from solver.model import SolveParams, solve
 from solver.result import FEASIBLE, OPTIMAL, SolveResult
 from solver.validate import validate
@@ -39,21 +39,29 @@ def _district(**fields: object) -> Problem:
     return problem(people, shifts, days=3, organisations=ORGS, visits=visits, compounds=compounds, **fields)
 
 
-def test_split_puts_people_at_their_first_station_and_work_at_its_own() -> None:
-    parts = split_by_station(_district())
+def _split(pr: Problem) -> Split:
+    split = split_by_station(pr)
+    assert split is not None
+    return split
 
-    assert parts is not None
+
+def test_split_puts_people_at_their_first_station_and_work_at_its_own() -> None:
+    parts = _split(_district()).parts
+
     assert [sorted(p.id for p in part.people) for part in parts] == [["a0", "a1", "a2"], ["b0", "b1", "b2"]]
     assert [sorted(s.id for s in part.shifts) for part in parts] == [["A0", "A1", "A2"], ["B0", "B1", "B2"]]
     assert [[v.id for v in part.visits] for part in parts] == [["vA"], ["vB"]]
     assert [[c.id for c in part.compounds] for part in parts] == [["cA"], ["cB"]]
 
 
-def test_split_rescales_quotas_to_sum_as_the_whole_districts_do() -> None:
-    parts = split_by_station(_district())
+def test_split_parts_leave_out_the_district_wide_rules_and_fair_parts_rescale_quotas() -> None:
+    split = _split(_district())
 
-    assert parts is not None
-    assert [{o.id: o.quota_permille for o in part.organisations} for part in parts] == [
+    assert {(part.weights.fairness_per_hour, part.weights.org_share_per_hour) for part in split.parts} == {
+        (0, 0)
+    }
+    assert {part.weights for part in split.fair} == {Weights()}
+    assert [{o.id: o.quota_permille for o in part.organisations} for part in split.fair] == [
         {"a1": 600, "a2": 400},
         {"b1": 1000},
     ]
@@ -72,40 +80,85 @@ def test_split_refuses_one_station_and_pins_away_from_home() -> None:
     assert split_by_station(_district(pins=(Pin("a0", "A1"),))) is not None
 
 
-def test_plan_parts_unites_the_parts_and_leaves_a_failed_part_empty() -> None:
-    parts = split_by_station(_district())
-    assert parts is not None
+def test_relaxed_parts_hold_everyone_who_may_work_there_without_minimums_or_their_requests() -> None:
+    pr = _district(
+        requests=(Request("a0", 0, None, on=True, weight=5), Request("a1", 0, None, on=True, weight=5))
+    )
+    pr = replace(pr, people=tuple(replace(p, limits=Limits(min_shifts=1, max_shifts=2)) for p in pr.people))
 
+    relaxed = relax_by_station(pr)
+
+    assert [sorted(p.id for p in part.people) for part in relaxed] == [
+        ["a0", "a1", "a2"],
+        ["a0", "b0", "b1", "b2"],
+    ]
+    assert {(p.limits.min_shifts, p.limits.max_shifts) for part in relaxed for p in part.people} == {
+        (None, 2)
+    }
+    assert [[r.person for r in part.requests] for part in relaxed] == [["a1"], []]
+    assert {part.weights.fairness_per_hour + part.weights.org_share_per_hour for part in relaxed} == {0}
+
+
+def test_relaxed_parts_optima_sum_to_at_most_the_districts_optimum() -> None:
+    """a0 may help at B in the district; each relaxed part may use a0 fully, so their sum is lower."""
+    pr = _district(weights=Weights(fairness_per_hour=0, org_share_per_hour=5))
+    pr = replace(pr, people=tuple(p for p in pr.people if p.id not in ("b1", "b2")))
+    exact = SolveParams(time_limit=20, workers=1, seed=0, split_share=0.0)
+
+    whole = solve(pr, exact)
+    parts = [solve(part, exact) for part in relax_by_station(pr)]
+
+    assert whole.status == OPTIMAL
+    assert {r.status for r in parts} == {OPTIMAL}
+    assert sum(r.objective or 0 for r in parts) <= (whole.objective or 0)
+
+
+def test_plan_parts_unites_the_parts_and_leaves_a_failed_part_empty() -> None:
     def fake(part: Problem, seconds: float, first_only: bool, start: Plan | None) -> SolveResult:
         if part.shifts[0].station == "B":
             return SolveResult("unknown", None, None, seconds)
         return SolveResult("optimal", 0, 0, seconds, assignments=(("a1", "A0"),))
 
-    assert plan_parts(parts, fake, 1.0) == Plan(frozenset({("a1", "A0")}), {})
+    planned = plan_parts(_split(_district()), fake, 2.0)
+
+    assert planned.plan == Plan(frozenset({("a1", "A0")}), {})
+    assert planned.bound == 0
 
 
-def test_plan_parts_reports_a_quick_plan_then_keeps_each_parts_better_plan() -> None:
-    parts = split_by_station(_district())
-    assert parts is not None
-    calls: list[tuple[str, bool, Plan | None]] = []
+def test_plan_parts_proves_the_bound_on_the_relaxed_parts_and_improves_the_rest() -> None:
+    split = _split(_district())
+    calls: list[tuple[str, int, bool, Plan | None]] = []
     quick: list[Plan] = []
 
     def fake(part: Problem, seconds: float, first_only: bool, start: Plan | None) -> SolveResult:
         station = part.shifts[0].station
-        calls.append((station, first_only, start))
+        kind = 0 if part in split.parts else 1 if part in split.relaxed else 2
+        calls.append((station, kind, first_only, start))
         person = "a1" if station == "A" else "b1"
-        if first_only:  # A's first plan is better than its second, B's second is better
-            cost, shift = (1, f"{station}0") if station == "A" else (9, f"{station}0")
+        if first_only:  # A's first plan is proven optimal, B's is not
+            cost, bound, shift = (1, 1, "A0") if station == "A" else (9, 2, "B0")
+        elif kind == 1:  # relaxed: the proofs
+            cost, bound, shift = (1, 1, "A0") if station == "A" else (3, -5, "B0")
         else:
-            cost, shift = (5, f"{station}1") if station == "A" else (2, f"{station}1")
-        return SolveResult("feasible", cost, 0, seconds, assignments=((person, shift),))
+            cost, bound, shift = (5, 2, f"{station}1")
+        return SolveResult("feasible", cost, bound, seconds, assignments=((person, shift),))
 
-    plan = plan_parts(parts, fake, 1.0, quick.append)
+    planned = plan_parts(split, fake, 2.0, quick.append)
 
     a0, b0 = Plan(frozenset({("a1", "A0")}), {}), Plan(frozenset({("b1", "B0")}), {})
-    assert calls == [("A", True, None), ("B", True, None), ("A", False, a0), ("B", False, b0)]
+    b1 = Plan(frozenset({("b1", "B1")}), {})
+    assert calls == [
+        ("A", 0, True, None),
+        ("B", 0, True, None),
+        ("A", 1, False, a0),
+        ("B", 1, False, b0),
+        ("B", 0, False, b0),  # A is proven optimal: only B goes on
+        ("A", 2, False, a0),
+        ("B", 2, False, b1),
+    ]
     assert quick == [Plan(frozenset({("a1", "A0"), ("b1", "B0")}), {})]
-    assert plan == Plan(frozenset({("a1", "A0"), ("b1", "B1")}), {})
+    assert planned.plan == Plan(frozenset({("a1", "A1"), ("b1", "B1")}), {})  # the fair parts' plans
+    assert planned.bound == 1  # B's negative bound counts as 0
 
 
 def test_district_solve_goes_through_the_split_and_scores_as_the_validator_does() -> None:
@@ -122,7 +175,7 @@ def test_district_solve_goes_through_the_split_and_scores_as_the_validator_does(
 
 
 def test_solve_starts_from_a_given_plan() -> None:
-    part = split_by_station(_district())[0]  # type: ignore[index]
+    part = _split(_district()).parts[0]
     params = SolveParams(time_limit=10, workers=1, seed=0, split_share=0.0)
     best = solve(part, params)
     plan = Plan(

@@ -165,3 +165,42 @@ def test_visit_stability_counts_a_forced_change() -> None:
     result = run(visits_problem([butler("b", "fix"), away], [v], weights=weights))
     assert outcome(result, "v1").person == "b"
     assert score(result, "visit_stability") == (1, 40)
+
+
+def _capacity_rows(pr) -> list[tuple[dict[str, int], int]]:  # type: ignore[no-untyped-def]
+    """The rows over visit presences weighted by minutes: {variable name: coefficient}, upper bound."""
+    cp = build(pr).rota.cp
+    names = [v.name for v in cp.proto.variables]
+    rows = []
+    for c in cp.proto.constraints:
+        if not c.has_linear():
+            continue
+        terms = {names[v]: k for v, k in zip(c.linear.vars, c.linear.coeffs, strict=True)}
+        if any(n.startswith("visit_by(") for n in terms) and min(terms.values()) > 1:
+            rows.append((terms, c.linear.domain[len(c.linear.domain) - 1]))  # no negative index here
+    return rows
+
+
+def test_visit_window_capacity_row_when_two_visits_cannot_share_a_window() -> None:
+    pr = visits_problem(
+        [butler("b", "fix")], [visit("v1", 9 * H, 11 * H), visit("v2", 9 * H, 11 * H, duration=90)]
+    )
+
+    assert _capacity_rows(pr) == [
+        ({"visit_by(visit=v1,person=b)": 60, "visit_by(visit=v2,person=b)": 90}, 120)
+    ]
+
+
+def test_visit_window_capacity_row_counts_duty_inside_the_window() -> None:
+    shift = replace(day_shift(0, "D", count=1), start=10 * H, end=14 * H)
+    pr = visits_problem([butler("b", "fix")], [visit("v1", 9 * H, 11 * H, duration=90)], shifts=[shift])
+
+    assert _capacity_rows(pr) == [
+        ({"visit_by(visit=v1,person=b)": 90, "assigned(person=b,shift=D0)": 60}, 120)
+    ]
+
+
+def test_visit_window_capacity_adds_no_row_when_the_visits_always_fit() -> None:
+    pr = visits_problem([butler("b", "fix")], [visit("v1", 9 * H, 12 * H), visit("v2", 9 * H, 12 * H)])
+
+    assert _capacity_rows(pr) == []
