@@ -28,14 +28,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
-from solver.instance import Organisation, Person, Problem
+from solver.instance import Person, Problem
 from solver.result import SolveResult
 
 MIN_STATIONS = 2
 MIN_PART_SECONDS = 0.3  # building and loading a part takes about this: less is wasted
-PART_GAP = 0.005  # a part is solved until this relative gap (or its time is up)
-FIRST_PASS_SHARE = 0.7  # at most this share of the time for the first plans (they stop at the first)
-IMPROVE_SHARE = 0.5  # of the time left after the proofs, for the parts far from their bound
+PART_GAP = 0.001  # a part is solved until this relative gap (or its time is up)
 PROOF_SHARE = 0.6  # of the time left after the first plans, for the relaxed parts' bounds
 # Soft rules over the whole district: left out of the parts (each term is at least 0).
 DISTRICT_WIDE_WEIGHTS = (
@@ -65,15 +63,9 @@ class Planned:
 
 @dataclass(frozen=True)
 class Split:
-    """A district's station parts, in the three forms ``plan_parts`` solves (one of each per station).
-
-    ``parts``: each person at their home station, the district-wide rules left out; ``fair``: the
-    same with those rules applied to the station alone (quotas rescaled to the station's
-    organisations); ``relaxed``: see ``relax_by_station``.
-    """
+    """A district's station parts, one of each kind per station (see the module's docstring)."""
 
     parts: list[Problem]
-    fair: list[Problem]
     relaxed: list[Problem]
 
 
@@ -106,25 +98,12 @@ def split_by_station(problem: Problem) -> Split | None:
         return None
     if any(v.person is not None and home.get(v.person) != v.station for v in problem.visits):
         return None
-    fair = [
-        _station_part(problem, station, tuple(p for p in problem.people if home[p.id] == station))
+    local = _local(problem)
+    parts = [
+        _station_part(local, station, tuple(p for p in problem.people if home[p.id] == station))
         for station in stations
     ]
-    fair = [
-        replace(part, organisations=_rescaled_quotas(problem.organisations, part.organisations))
-        for part in fair
-    ]
-    return Split([_local(part) for part in fair], fair, relax_by_station(problem))
-
-
-def _rescaled_quotas(
-    everyone: tuple[Organisation, ...], here: tuple[Organisation, ...]
-) -> tuple[Organisation, ...]:
-    """The organisations ``here``, quotas scaled so they sum as ``everyone``'s do."""
-    total, kept = sum(o.quota_permille for o in everyone), sum(o.quota_permille for o in here)
-    if kept <= 0:
-        return here
-    return tuple(replace(o, quota_permille=round(o.quota_permille * total / kept)) for o in here)
+    return Split(parts, relax_by_station(problem))
 
 
 def relax_by_station(problem: Problem) -> list[Problem]:
@@ -206,40 +185,36 @@ def plan_parts(
     on_first: Callable[[Plan], None] | None = None,
     threads: int = 1,
 ) -> Planned:
-    """The parts' plans united, and the relaxed parts' bounds summed, in four passes over the stations.
+    """The parts' plans united, and the relaxed parts' bounds summed, in three passes over the stations.
 
-    1. Each part stops at its first solution (within ``FIRST_PASS_SHARE`` of the time; on the
-       demo most first plans are already optimal), and ``on_first`` gets that plan of the district.
+    1. Each part stops at its first solution (on the demo most first plans are already optimal;
+       they may take all the time), and ``on_first`` gets that plan of the district.
     2. Each relaxed part starts from its station's plan (a plan of the relaxed part too) and
        proves its bound, with ``PROOF_SHARE`` of the time left shared equally.
-    3. Each part not yet within ``PART_GAP`` of its bound goes on from its plan, with
-       ``IMPROVE_SHARE`` of the time left shared in proportion to what it may still win.
-    4. Each fair part goes on from its station's plan in the time left, trading the station's
-       own terms for the district-wide ones where the station alone shows a gain.
+    3. Each part not yet within ``PART_GAP`` of its bound goes on from its plan in the time
+       left, shared in proportion to what it may still win.
 
     ``threads`` stations are solved at once (CP-SAT releases the interpreter while it searches),
     each on one worker.
     """
     deadline = time.monotonic() + seconds
-    parts, equal = split.parts, [1.0] * len(split.parts)
-    first = _pass(parts, solve_part, FIRST_PASS_SHARE * seconds, [None] * len(parts), threads)
+    parts = split.parts
+    first = _pass(parts, solve_part, seconds, [None] * len(parts), threads)
     if on_first is not None:
         on_first(union(first))
     plans = [_plan_of(r) for r in first]
     proofs = _pass(
-        split.relaxed, solve_part, PROOF_SHARE * (deadline - time.monotonic()), plans, threads, equal
+        split.relaxed,
+        solve_part,
+        PROOF_SHARE * (deadline - time.monotonic()),
+        plans,
+        threads,
+        [1.0] * len(parts),
     )
-    improve = IMPROVE_SHARE * (deadline - time.monotonic())
-    second = _pass(parts, solve_part, improve, plans, threads, _still_to_win(first))
-    best = [_better(a, b) for a, b in zip(first, second, strict=True)]
-    fair = _pass(
-        split.fair, solve_part, deadline - time.monotonic(), [_plan_of(r) for r in best], threads, equal
-    )
+    second = _pass(parts, solve_part, deadline - time.monotonic(), plans, threads, _still_to_win(first))
     # Every term is at least 0, so a relaxed part without a proof counts as 0.
     bound = sum(max(0, r.bound or 0) for r in proofs if r is not None)
-    return Planned(
-        union([b if _plan_of(b) is not None else a for a, b in zip(best, fair, strict=True)]), bound
-    )
+    return Planned(union([_better(a, b) for a, b in zip(first, second, strict=True)]), bound)
 
 
 def _better(a: SolveResult | None, b: SolveResult | None) -> SolveResult | None:

@@ -54,17 +54,13 @@ def test_split_puts_people_at_their_first_station_and_work_at_its_own() -> None:
     assert [[c.id for c in part.compounds] for part in parts] == [["cA"], ["cB"]]
 
 
-def test_split_parts_leave_out_the_district_wide_rules_and_fair_parts_rescale_quotas() -> None:
+def test_split_parts_leave_out_the_district_wide_rules() -> None:
     split = _split(_district())
 
     assert {(part.weights.fairness_per_hour, part.weights.org_share_per_hour) for part in split.parts} == {
         (0, 0)
     }
-    assert {part.weights for part in split.fair} == {Weights()}
-    assert [{o.id: o.quota_permille for o in part.organisations} for part in split.fair] == [
-        {"a1": 600, "a2": 400},
-        {"b1": 1000},
-    ]
+    assert [[o.id for o in part.organisations] for part in split.parts] == [["a1", "a2"], ["b1"]]
 
 
 def test_split_refuses_one_station_and_pins_away_from_home() -> None:
@@ -127,17 +123,16 @@ def test_plan_parts_unites_the_parts_and_leaves_a_failed_part_empty() -> None:
 
 def test_plan_parts_proves_the_bound_on_the_relaxed_parts_and_improves_the_rest() -> None:
     split = _split(_district())
-    calls: list[tuple[str, int, bool, Plan | None]] = []
+    calls: list[tuple[str, bool, bool, Plan | None]] = []
     quick: list[Plan] = []
 
     def fake(part: Problem, seconds: float, first_only: bool, start: Plan | None) -> SolveResult:
-        station = part.shifts[0].station
-        kind = 0 if part in split.parts else 1 if part in split.relaxed else 2
-        calls.append((station, kind, first_only, start))
+        station, relaxed = part.shifts[0].station, any(part is r for r in split.relaxed)
+        calls.append((station, relaxed, first_only, start))
         person = "a1" if station == "A" else "b1"
         if first_only:  # A's first plan is proven optimal, B's is not
             cost, bound, shift = (1, 1, "A0") if station == "A" else (9, 2, "B0")
-        elif kind == 1:  # relaxed: the proofs
+        elif relaxed:  # the proofs
             cost, bound, shift = (1, 1, "A0") if station == "A" else (3, -5, "B0")
         else:
             cost, bound, shift = (5, 2, f"{station}1")
@@ -146,18 +141,15 @@ def test_plan_parts_proves_the_bound_on_the_relaxed_parts_and_improves_the_rest(
     planned = plan_parts(split, fake, 2.0, quick.append)
 
     a0, b0 = Plan(frozenset({("a1", "A0")}), {}), Plan(frozenset({("b1", "B0")}), {})
-    b1 = Plan(frozenset({("b1", "B1")}), {})
     assert calls == [
-        ("A", 0, True, None),
-        ("B", 0, True, None),
-        ("A", 1, False, a0),
-        ("B", 1, False, b0),
-        ("B", 0, False, b0),  # A is proven optimal: only B goes on
-        ("A", 2, False, a0),
-        ("B", 2, False, b1),
+        ("A", False, True, None),
+        ("B", False, True, None),
+        ("A", True, False, a0),
+        ("B", True, False, b0),
+        ("B", False, False, b0),  # A is proven optimal: only B goes on
     ]
     assert quick == [Plan(frozenset({("a1", "A0"), ("b1", "B0")}), {})]
-    assert planned.plan == Plan(frozenset({("a1", "A1"), ("b1", "B1")}), {})  # the fair parts' plans
+    assert planned.plan == Plan(frozenset({("a1", "A0"), ("b1", "B1")}), {})  # B's second plan is better
     assert planned.bound == 1  # B's negative bound counts as 0
 
 
