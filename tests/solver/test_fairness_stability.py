@@ -61,6 +61,21 @@ def test_org_share_follows_quota_with_carry_over() -> None:
     assert score(result, "org_share") == (0, 0)
 
 
+def test_org_share_counts_whole_hours_only() -> None:
+    # Three 1-hour shifts, quotas 50/50: 1.5 hours each is impossible; 2 and 1 are half an hour
+    # off each, which costs nothing (the minutes are carried over); 3 and 0 are 1.5 off: 1 hour each.
+    orgs = (Organisation("o1", "A", "cadre", 500), Organisation("o2", "B", "clinic", 500))
+    weights = replace(NO_FAIRNESS, org_share_per_hour=5)
+    shifts = [day_shift(d, length=60) for d in range(3)]
+    even = run(problem([person("a"), person("b", org="o2")], shifts, organisations=orgs, weights=weights))
+    assert sorted((len(on(even, "a")), len(on(even, "b")))) == [1, 2]
+    assert score(even, "org_share") == (0, 0)
+    alone = problem(
+        [person("a"), person("b", org="o2", max_shifts=0)], shifts, organisations=orgs, weights=weights
+    )
+    assert score(run(alone), "org_share") == (2, 10)
+
+
 def test_weekend_fairness_uses_history() -> None:
     weights = replace(NO_FAIRNESS, weekend_spread=20)
     a = replace(shared("a"), history=History(weekends_worked=2))
