@@ -389,11 +389,16 @@ def _search_split(
     _configure(solver, params, deadline - time.monotonic())
     solver.parameters.cp_model_presolve = False
 
-    def report(progress: Progress) -> None:  # the roster's own bound holds with these visits only
+    whole = not built.rota.visit_by  # nothing was fixed: the run's bound is the district's
+
+    def report(progress: Progress) -> None:  # otherwise its bound holds with these visits only
         if on_progress is not None:
-            on_progress(replace(progress, bound=bound))
+            on_progress(replace(progress, bound=max(bound, progress.bound) if whole else bound))
 
     status = solver.solve(shifts_only, _ProgressReporter(report, should_stop))
+    proven = solver.best_objective_bound  # -inf when the run ended before proving anything
+    if whole and math.isfinite(proven):
+        bound = max(bound, math.ceil(proven - 1e-6))
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and _objective_of(built, solver) <= objective:
         return _Outcome(solver, cp_model.FEASIBLE, bound)
     return _Outcome(fixed, cp_model.FEASIBLE, bound)

@@ -162,6 +162,8 @@ def test_district_solve_goes_through_the_split_and_scores_as_the_validator_does(
     check = validate(pr, result.assignments, [(o.visit, o.person, o.start) for o in result.visits])
     assert check.violations == ()
     assert result.objective == check.objective
+    assert result.bound is not None
+    assert 0 <= result.bound <= check.objective  # here only the district-wide terms cost anything
     assert {s for _, s in result.assignments} == {s.id for s in pr.shifts}  # every shift covered
     assert all(o.person is not None for o in result.visits)
 
