@@ -28,7 +28,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
-from solver.instance import Person, Problem
+from solver.instance import Organisation, Person, Problem
 from solver.result import SolveResult
 
 MIN_STATIONS = 2
@@ -42,6 +42,11 @@ DISTRICT_WIDE_WEIGHTS = (
     "weekend_spread",
     "night_spread",
     "holiday_spread",
+)
+
+
+DISTRICT_WIDE_RULES = frozenset(
+    {"fairness", "org_share", "weekend_fairness", "night_fairness", "holiday_fairness"}
 )
 
 
@@ -63,10 +68,12 @@ class Planned:
 
 @dataclass(frozen=True)
 class Split:
-    """A district's station parts, one of each kind per station (see the module's docstring)."""
+    """A district's station parts, one of each kind per station (see the module's docstring);
+    ``fair``: the parts with the district-wide rules on the station alone."""
 
     parts: list[Problem]
     relaxed: list[Problem]
+    fair: list[Problem]
 
 
 def home_station(person: Person, stations: list[str]) -> str:
@@ -103,7 +110,25 @@ def split_by_station(problem: Problem) -> Split | None:
         _station_part(local, station, tuple(p for p in problem.people if home[p.id] == station))
         for station in stations
     ]
-    return Split(parts, relax_by_station(problem))
+    fair = [
+        replace(
+            part,
+            weights=problem.weights,
+            organisations=_rescaled_quotas(problem.organisations, part.organisations),
+        )
+        for part in parts
+    ]
+    return Split(parts, relax_by_station(problem), fair)
+
+
+def _rescaled_quotas(
+    everyone: tuple[Organisation, ...], here: tuple[Organisation, ...]
+) -> tuple[Organisation, ...]:
+    """The organisations ``here``, quotas scaled so they sum as ``everyone``'s do."""
+    total, kept = sum(o.quota_permille for o in everyone), sum(o.quota_permille for o in here)
+    if kept <= 0:
+        return here
+    return tuple(replace(o, quota_permille=round(o.quota_permille * total / kept)) for o in here)
 
 
 def relax_by_station(problem: Problem) -> list[Problem]:
@@ -191,8 +216,9 @@ def plan_parts(
        they may take all the time), and ``on_first`` gets that plan of the district.
     2. Each relaxed part starts from its station's plan (a plan of the relaxed part too) and
        proves its bound, with ``PROOF_SHARE`` of the time left shared equally.
-    3. Each part not yet within ``PART_GAP`` of its bound goes on from its plan in the time
-       left, shared in proportion to what it may still win.
+    3. Each *fair* part (the part with the district-wide rules applied to the station alone,
+       quotas rescaled to its organisations) goes on from its plan in the time left, shared in
+       proportion to what the plan may still win plus an equal base, and its plan is taken.
 
     ``threads`` stations are solved at once (CP-SAT releases the interpreter while it searches),
     each on one worker.
@@ -211,19 +237,13 @@ def plan_parts(
         threads,
         [1.0] * len(parts),
     )
-    second = _pass(parts, solve_part, deadline - time.monotonic(), plans, threads, _still_to_win(first))
+    base = [w + 1.0 for w in _still_to_win(first)]
+    second = _pass(split.fair, solve_part, deadline - time.monotonic(), plans, threads, base)
     # Every term is at least 0, so a relaxed part without a proof counts as 0.
     bound = sum(max(0, r.bound or 0) for r in proofs if r is not None)
-    return Planned(union([_better(a, b) for a, b in zip(first, second, strict=True)]), bound)
-
-
-def _better(a: SolveResult | None, b: SolveResult | None) -> SolveResult | None:
-    """The result with the lower objective (one that has a plan beats one that has none)."""
-    if a is None or a.objective is None:
-        return b
-    if b is None or b.objective is None:
-        return a
-    return a if a.objective <= b.objective else b
+    return Planned(
+        union([b if _plan_of(b) is not None else a for a, b in zip(first, second, strict=True)]), bound
+    )
 
 
 def _plan_of(result: SolveResult | None) -> Plan | None:

@@ -63,6 +63,16 @@ def test_split_parts_leave_out_the_district_wide_rules() -> None:
     assert [[o.id for o in part.organisations] for part in split.parts] == [["a1", "a2"], ["b1"]]
 
 
+def test_split_fair_parts_keep_the_district_wide_rules_with_quotas_rescaled() -> None:
+    split = _split(_district())
+
+    assert {part.weights for part in split.fair} == {Weights()}
+    assert [{o.id: o.quota_permille for o in part.organisations} for part in split.fair] == [
+        {"a1": 600, "a2": 400},
+        {"b1": 1000},
+    ]
+
+
 def test_split_refuses_one_station_and_pins_away_from_home() -> None:
     one = _district()
     one = replace(
@@ -121,7 +131,7 @@ def test_plan_parts_unites_the_parts_and_leaves_a_failed_part_empty() -> None:
     assert planned.bound == 0
 
 
-def test_plan_parts_proves_the_bound_on_the_relaxed_parts_and_improves_the_rest() -> None:
+def test_plan_parts_proves_the_bound_on_the_relaxed_parts_and_takes_the_fair_parts_plans() -> None:
     split = _split(_district())
     calls: list[tuple[str, bool, bool, Plan | None]] = []
     quick: list[Plan] = []
@@ -146,10 +156,11 @@ def test_plan_parts_proves_the_bound_on_the_relaxed_parts_and_improves_the_rest(
         ("B", False, True, None),
         ("A", True, False, a0),
         ("B", True, False, b0),
-        ("B", False, False, b0),  # A is proven optimal: only B goes on
+        ("B", False, False, b0),  # the fair parts, the one that may win most first
+        ("A", False, False, a0),
     ]
     assert quick == [Plan(frozenset({("a1", "A0"), ("b1", "B0")}), {})]
-    assert planned.plan == Plan(frozenset({("a1", "A0"), ("b1", "B1")}), {})  # B's second plan is better
+    assert planned.plan == Plan(frozenset({("a1", "A1"), ("b1", "B1")}), {})  # the fair parts' plans
     assert planned.bound == 1  # B's negative bound counts as 0
 
 
