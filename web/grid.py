@@ -159,6 +159,11 @@ def diff(session: Session, grid: WeekGrid) -> dict[str, list[tuple[Shift, Person
 
 
 def _rows(session: Session, pairs: set[tuple[int, int]]) -> list[tuple[Shift, Person]]:
-    """(shift, person) objects for id pairs, in time order."""
-    found = [(session.get_one(Shift, s), session.get_one(Person, p)) for s, p in pairs]
+    """(shift, person) objects for id pairs, in time order (two queries, however many pairs)."""
+    if not pairs:
+        return []
+    query = select(Shift).where(Shift.id.in_({s for s, _ in pairs})).options(selectinload(Shift.template))
+    shifts = {shift.id: shift for shift in session.scalars(query)}
+    people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_({p for _, p in pairs})))}
+    found = [(shifts[s], people[p]) for s, p in pairs]
     return sorted(found, key=lambda sp: (sp[0].start_at, sp[1].id))
