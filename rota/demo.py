@@ -43,6 +43,8 @@ from rota.models import (
     WeeklyAvailability,
 )
 from rota.services.stations import materialise_shifts
+from rota.services.visits import new_reference
+from rota.visits import VisitState
 
 WEEKS = 4
 VISITS_PER_WEEK = 40
@@ -388,8 +390,14 @@ class _StationSeeder:
 
     def _visits(self, week: date) -> None:
         """The week's home-visit requests."""
+        requests = self.station.visit_requests  # loaded before a new request joins a compound's list
         for _ in range(VISITS_PER_WEEK):
-            self.station.visit_requests.append(self._visit(week))
+            request = self._visit(week)
+            requests.append(request)
+            # Made with the request, so that no page has to write one on first sight.
+            self.session.add(
+                VisitState(visit=request, reference=new_reference(), windows=[], booked=False, pinned=False)
+            )
 
     def _visit(self, week: date) -> VisitRequest:
         """One resident's request with a time window on a day of the week."""

@@ -18,6 +18,9 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from rota.domain import LANGUAGES, ServiceType, Urgency, VisitStatus, WeekClock
@@ -303,15 +306,36 @@ def intake(session: Session, station: Station, data: Mapping[str, Any], *, now: 
 
 
 def state_of(session: Session, visit: VisitRequest) -> VisitState:
-    """The live state of a request (made on first use for requests from before booking existed)."""
+    """The live state of a request (made on first use for requests from before booking existed).
+
+    Two processes may meet the same stateless request at once: the row is inserted with "on conflict
+    do nothing" and then read, so the second one reads the first one's row instead of failing.
+    """
     state = session.get(VisitState, visit.id)
-    if state is None:
-        state = VisitState(
-            visit_id=visit.id, reference=new_reference(), windows=[], booked=False, pinned=False
-        )
-        session.add(state)
-        session.flush()
-    return state
+    if state is not None:
+        return state
+    session.flush()
+    values = {
+        "visit_id": visit.id,
+        "reference": new_reference(),
+        "windows": [],
+        "booked": False,
+        "pinned": False,
+    }
+    dialect = session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        session.execute(insert(VisitState).values(values).on_conflict_do_nothing(index_elements=["visit_id"]))
+    else:  # pragma: no cover - only the two supported databases run the tests
+        try:
+            with session.begin_nested():
+                session.add(VisitState(**values))
+        except IntegrityError:
+            pass
+    found = session.get(VisitState, visit.id, populate_existing=True)
+    if found is None:  # pragma: no cover - the row was just inserted or already there
+        raise StateConflict(f"visit {visit.id} has no state")
+    return found
 
 
 def states_of(session: Session, visits: Sequence[VisitRequest]) -> list[VisitState]:

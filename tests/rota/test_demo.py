@@ -27,6 +27,7 @@ from rota.models import (
     person_stations,
 )
 from rota.services.problem import build_problem
+from rota.visits import VisitState
 from solver.instance import Weights
 from solver.model import SolveParams, solve
 
@@ -39,14 +40,28 @@ def _count(session: Session, model: type[Any]) -> int:
     return session.scalar(select(func.count()).select_from(model)) or 0
 
 
+SECRET = {"reference"}  # booking references are drawn from the system's secure source, never the seed
+
+
 def _dump(session: Session) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every demo table, in primary-key order."""
+    """Every row of every demo table, in primary-key order, without the secret columns."""
     return {
         table.name: [
-            tuple(row) for row in session.execute(select(table).order_by(*table.primary_key.columns))
+            tuple(row)
+            for row in session.execute(
+                select(*(c for c in table.columns if c.name not in SECRET)).order_by(
+                    *table.primary_key.columns
+                )
+            )
         ]
         for table in metadata().sorted_tables
     }
+
+
+def test_every_request_is_seeded_with_its_state_and_a_unique_reference(demo: Session) -> None:
+    requests = demo.scalars(select(VisitRequest.id)).all()
+    references = demo.scalars(select(VisitState.reference)).all()
+    assert len(requests) == len(references) == len(set(references)) > 0
 
 
 @pytest.fixture

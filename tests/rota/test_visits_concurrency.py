@@ -7,14 +7,15 @@ import time
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
 from rota.demo import seed_demo
 from rota.domain import ServiceType
 from rota.errors import StateConflict
-from rota.models import Station
+from rota.models import Station, VisitRequest
 from rota.services import booking
+from rota.services.visits import state_of
 from rota.visits import VisitState
 
 WEEK = date(2026, 12, 7)
@@ -80,7 +81,8 @@ def _race(engine: Engine) -> None:
 
     assert sorted(outcomes) == ["booked"] * free + ["refused"] * EXTRA
     with Session(engine) as session:
-        rows = session.execute(select(VisitState.person_id, VisitState.start_at)).all()
+        booked = select(VisitState.person_id, VisitState.start_at).where(VisitState.booked)
+        rows = session.execute(booked).all()
     assert len(rows) == free
     assert len(set(rows)) == free  # no butler sold twice at that time
 
@@ -93,3 +95,46 @@ def test_concurrent_bookings_never_oversell(engine: Engine) -> None:
 def test_concurrent_bookings_never_oversell_on_postgresql(engine: Engine) -> None:
     assert engine.dialect.name == "postgresql"
     _race(engine)
+
+
+def _first_sight(engine: Engine) -> None:
+    """Several processes meet the same requests without a state at once: one state each, no error."""
+    with Session(engine) as session, session.begin():
+        seed_demo(session, stations=1, seed=0, start=WEEK)
+        session.execute(delete(VisitState))  # as for requests from before booking existed
+        ids = list(session.scalars(select(VisitRequest.id).order_by(VisitRequest.id).limit(10)))
+    readers = 4
+    barrier = threading.Barrier(readers)
+    seen: list[dict[int, str]] = []
+    failures: list[BaseException] = []
+
+    def read() -> None:
+        barrier.wait()
+        try:
+            with Session(engine) as session, session.begin():
+                found = {}
+                for visit_id in ids:
+                    visit = session.get(VisitRequest, visit_id)
+                    assert visit is not None
+                    found[visit_id] = state_of(session, visit).reference
+                seen.append(found)
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=read) for _ in range(readers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert failures == []
+    assert all(found == seen[0] for found in seen)  # everyone reads the one state that was made
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(VisitState)) == len(ids)
+
+
+@pytest.mark.postgres
+def test_first_sight_of_a_request_from_many_sessions_makes_one_state(engine: Engine) -> None:
+    """Several web processes (PostgreSQL: SQLite runs one writer at a time) list the same visits."""
+    assert engine.dialect.name == "postgresql"
+    _first_sight(engine)
