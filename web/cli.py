@@ -8,7 +8,9 @@ one demo account per role at each station and prints the logins once (demo data 
 
 from __future__ import annotations
 
+import contextlib
 import os
+from pathlib import Path
 from typing import Any
 
 import click
@@ -77,6 +79,25 @@ def _serve_gunicorn(host: str, port: int, workers: int) -> None:
     Server().run()
 
 
+AUTOGROUP = Path("/proc/self/autogroup")
+
+
+def lower_priority(niceness: int) -> None:
+    """Give this process (and the work horses it forks) the CPU only after the web processes.
+
+    A solve takes every core it is given for its whole time limit; the web processes on the same
+    machine should win the CPU whenever a request comes in.  A nice value alone is not enough on
+    Linux: the scheduler first shares the CPU equally between sessions ("autogroups") and applies
+    nice values only inside one, so a worker started in its own session (systemd, a container,
+    ``setsid``) would compete with gunicorn's session as an equal at any niceness.  A worker that
+    leads its session therefore gives that session the niceness as well; it holds only the worker.
+    """
+    os.nice(niceness)
+    if niceness and AUTOGROUP.exists() and os.getsid(0) == os.getpid():
+        with contextlib.suppress(OSError):  # a kernel without autogroups, or a read-only /proc
+            AUTOGROUP.write_text(f"{niceness}\n")
+
+
 @click.command()
 @click.option("--burst", is_flag=True, help="Stop once the queue is empty (tests, batch runs).")
 @click.option(
@@ -93,9 +114,7 @@ def worker(burst: bool, niceness: int) -> None:
     url = os.environ.get("ROTA_REDIS_URL")
     if not url:
         raise click.UsageError("set ROTA_REDIS_URL to the Redis server holding the solve queue")
-    # A solve takes every core it is given for its whole time limit; the web processes on the same
-    # machine should win the CPU whenever a request comes in.  Work horses inherit the niceness.
-    os.nice(niceness)
+    lower_priority(niceness)
     from rq import Worker
 
     from rota.jobs import QUEUE, connect

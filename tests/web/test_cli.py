@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -44,3 +47,40 @@ def test_rota_commands_are_all_there() -> None:
     from rota.cli import main as rota_main
 
     assert set(main.commands) == set(rota_main.commands) | {"serve", "worker"}
+
+
+AUTOGROUP_CHECK = (
+    "import os; from web.cli import lower_priority; lower_priority(7); "
+    "print(os.nice(0), open('/proc/self/autogroup').read().split()[-1])"
+)
+
+
+@pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason="the kernel has no autogroups")
+def test_a_worker_leading_its_session_lowers_the_whole_session() -> None:
+    """In its own session (systemd, containers) the niceness must reach the session's CPU share."""
+    alone = subprocess.run(
+        [sys.executable, "-c", AUTOGROUP_CHECK],
+        capture_output=True,
+        text=True,
+        start_new_session=True,
+        check=True,
+    )
+    assert alone.stdout.split() == ["7", "7"]
+
+
+def test_a_worker_sharing_a_session_leaves_the_session_alone() -> None:
+    """Started from a shell beside other programs, only the worker itself is niced."""
+    before = Path("/proc/self/autogroup").read_text() if Path("/proc/self/autogroup").exists() else None
+    shared = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os; from web.cli import lower_priority; lower_priority(5); print(os.nice(0))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert shared.stdout.split() == ["5"]
+    if before is not None:
+        assert Path("/proc/self/autogroup").read_text() == before
