@@ -9,7 +9,7 @@ from typing import Any, TypeVar, cast
 from flask import Flask, abort, current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager, current_user
+from flask_login import LoginManager, current_user, login_required
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import joinedload
 
@@ -74,6 +74,11 @@ def login_limit() -> Any:
 def csrf() -> CSRFProtect:
     """The app's CSRF protection."""
     return cast(CSRFProtect, current_app.extensions[CSRF])
+
+
+def signed_in(view: F) -> F:
+    """Flask-Login's ``login_required`` with its type kept: any logged-in account may see the view."""
+    return cast(F, login_required(view))
 
 
 def has_role(*roles: Role) -> bool:

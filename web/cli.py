@@ -125,7 +125,7 @@ def worker(burst: bool, niceness: int) -> None:
 
 @click.command(name="demo")
 @click.pass_context
-def demo(ctx: click.Context, **options: Any) -> None:
+def demo(ctx: click.Context, /, **options: Any) -> None:
     """Seed a demo station (or a district of them) and create one demo login per role."""
     ctx.invoke(rota_cli.demo, **options)
     engine = make_engine(database_url())

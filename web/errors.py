@@ -155,4 +155,4 @@ def _http_message(status: int, description: str) -> str:
         404: _("This page does not exist."),
         405: _("This action is not allowed here."),
     }
-    return messages.get(status, description)
+    return str(messages.get(status, description))

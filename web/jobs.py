@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Flask, current_app
+from redis.exceptions import RedisError
 
 from rota import jobs as rq_jobs
 from rota.errors import NotFound, RotaError, StateConflict
@@ -148,7 +149,7 @@ class RqRegistry:
             found = RqJob.fetch(job_id, connection=self.redis)
         except NoSuchJobError as error:
             raise NotFound(f"no planning job {job_id!r}") from error
-        except rq_jobs.RedisError as error:
+        except RedisError as error:
             raise rq_jobs.QueueUnavailable("the solve queue (Redis) is not reachable") from error
         return self._view(found)
 
@@ -207,7 +208,7 @@ def _started_long_ago(found: Any, meta: dict[str, Any]) -> bool:
     if began is None:
         return True
     age = (datetime.now(UTC) - began.replace(tzinfo=UTC)).total_seconds()
-    return age > float(meta.get("heartbeat_ttl", 15)) + STARTUP_GRACE
+    return bool(age > float(meta.get("heartbeat_ttl", 15)) + STARTUP_GRACE)
 
 
 def init_app(app: Flask) -> None:

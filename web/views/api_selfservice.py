@@ -418,7 +418,7 @@ def ledger(station: str, month: str) -> Response:
 @staff
 def add_window() -> tuple[Response, int]:
     """Add a weekly window: ``weekday`` (0 = Monday), ``start`` and ``end`` as HH:MM."""
-    body, errors = _body(), []
+    body, errors = _body(), list[FieldError]()
     weekday = _optional_int(body, "weekday", errors)
     if weekday is None and not errors:
         errors.append(FieldError("weekday", "required"))

@@ -36,7 +36,7 @@ def _station() -> Station:
     if ref:
         return find_stations(get_session(), ref)[0]
     own = current_user.station
-    return own if own is not None else find_stations(get_session())[0]  # type: ignore[no-any-return]
+    return own if own is not None else find_stations(get_session())[0]
 
 
 def _to_queue(station: Station) -> Response:

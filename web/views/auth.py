@@ -6,11 +6,11 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_required, login_user, logout_user
+from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response
 
 from rota.accounts import authenticate
-from web.auth import login_limit
+from web.auth import login_limit, signed_in
 from web.db import get_session
 from web.errors import back_url
 from web.forms import ActionForm, LanguageForm, LoginForm
@@ -45,7 +45,7 @@ def login() -> Response | tuple[str, int] | str:
 
 
 @bp.post("/logout")
-@login_required
+@signed_in
 def logout() -> Response:
     """Log out (a POST with a CSRF token, so that no link can log anyone out)."""
     ActionForm().validate_on_submit()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Blueprint, abort, request
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from rota.accounts import Role
@@ -31,6 +31,7 @@ from rota.feeds import (
     token_for_secret,
 )
 from rota.models import Organisation, Person, Station
+from web.auth import signed_in
 from web.cache import cached
 from web.common import now, week_of
 from web.db import get_session
@@ -144,7 +145,7 @@ def organisation(org_id: int) -> Response:
 
 
 @bp.get("/ics/station/<int:station_id>/<string:week>.ics")
-@login_required
+@signed_in
 def station_download(station_id: int, week: str) -> Response:
     """A one-off .ics of a station's week, for its coordinators and staff."""
     found = get_session().get(Station, station_id)
@@ -158,7 +159,7 @@ def station_download(station_id: int, week: str) -> Response:
 
 
 @bp.get("/ics/person/<int:person_id>/<string:week>.ics")
-@login_required
+@signed_in
 def person_download(person_id: int, week: str) -> Response:
     """A one-off .ics of a person's week: coordinators anyone's, staff only their own."""
     found = get_session().get(Person, person_id)
