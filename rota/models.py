@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -173,6 +174,8 @@ class Person(Base):
     max_weekends_per_window: Mapped[int | None]
     min_rest_minutes: Mapped[int | None]
     max_shifts_per_type: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    # False once the person left: kept for history, never planned, dispatched or offered for booking.
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     station: Mapped[Station] = relationship(back_populates="people")
     org: Mapped[Organisation] = relationship(back_populates="people")

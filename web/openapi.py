@@ -505,6 +505,16 @@ def _manage_paths() -> dict[str, Any]:
             "get": _op("One person", "200", "Person", params=station + _id("person_id")),
             "put": update("a person", "Person", "person_id", person, ["name", "org"]),
         },
+        f"{base}/people/{{person_id}}/active": {
+            "put": _ok(
+                "Deactivate a person who left (kept in the history, no longer planned, dispatched or "
+                "offered to residents) or bring them back; with the published shifts still ahead",
+                "200",
+                "PersonActive",
+                params=station + _id("person_id"),
+                requestBody=_body({"active": {"type": "boolean"}}, ["active"]),
+            )
+        },
         f"{base}/people/import": {
             "post": _ok(
                 "Import people from CSV, all or nothing; details name each problem as 'row N, column C'",
@@ -598,9 +608,50 @@ def _selfservice_schemas() -> dict[str, Any]:
     travel = {"type": "object", "properties": {k: {"type": "integer"} for k in ("from", "to", "minutes")},
               "required": ["from", "to", "minutes"]}  # fmt: skip
     schemas["TravelTimes"] = {"type": "array", "items": travel, "description": "both ways"}
+    schemas["Person"] = _person_schema()
+    schemas["PersonActive"] = {
+        "type": "object",
+        "properties": {
+            "person": {"$ref": "#/components/schemas/Person"},
+            "published_shifts_ahead": {"type": "integer", "minimum": 0},
+        },
+        "required": ["person", "published_shifts_ahead"],
+    }
     for single in ("Organisation", "Person", "Template", "Compound"):
         schemas[f"{single}s"] = {"type": "array", "items": {"$ref": f"#/components/schemas/{single}"}}
     return schemas
+
+
+def _person_schema() -> dict[str, Any]:
+    """A person as the management API returns it."""
+    maybe_int, maybe_text = {"type": ["integer", "null"]}, {"type": ["string", "null"]}
+    skill = {
+        "type": "object",
+        "properties": {
+            "skill": {"type": "string"},
+            "valid_until": {**maybe_text, "format": "date"},
+            "days_left": maybe_int,
+            "expiry_warning": {"type": "boolean"},
+        },
+        "required": ["skill", "valid_until", "days_left", "expiry_warning"],
+    }
+    return {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "org_id": {"type": "integer"},
+            "org": {"type": "string"},
+            "phone": maybe_text,
+            "languages": {"type": "array", "items": {"type": "string"}},
+            "skills": {"type": "array", "items": skill},
+            "fte": {"type": "number"},
+            "max_shifts_per_day": {"type": "integer"},
+            **{name: maybe_int for name, _, _ in LIMITS},
+            "active": {"type": "boolean", "description": "false once the person left the station"},
+        },
+        "required": ["id", "name", "org_id", "org", "languages", "skills", "fte", "active"],
+    }
 
 
 def _visit_schemas() -> dict[str, Any]:

@@ -225,7 +225,7 @@ def _people(session: Session, station: Station) -> list[Person]:
     return list(
         session.scalars(
             select(Person)
-            .where(Person.id.in_(ids))
+            .where(Person.id.in_(ids), Person.active)
             .options(
                 selectinload(Person.skills), selectinload(Person.leaves), selectinload(Person.availability)
             )

@@ -94,8 +94,8 @@ def _on_duty(session: Session, station_id: int, now: datetime) -> set[int]:
 
 
 def _station_people(session: Session, station_id: int) -> list[int]:
-    """Ids of the station's own people."""
-    return list(session.scalars(select(Person.id).where(Person.station_id == station_id)))
+    """Ids of the station's own active people."""
+    return list(session.scalars(select(Person.id).where(Person.station_id == station_id, Person.active)))
 
 
 def _location(session: Session, person_id: int, now: datetime, station_compound: int) -> int:

@@ -16,12 +16,22 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from rota.domain import LANGUAGES, SKILLS, LeaveStatus, OrgKind, local_datetime
+from rota.domain import LANGUAGES, SKILLS, LeaveStatus, OrgKind, RotaStatus, local_datetime
 from rota.errors import InvalidInput, NotFound
-from rota.models import Leave, Organisation, Person, PersonSkill, Station, WeeklyAvailability
+from rota.models import (
+    Assignment,
+    Leave,
+    Organisation,
+    Person,
+    PersonSkill,
+    Rota,
+    Shift,
+    Station,
+    WeeklyAvailability,
+)
 from rota.services.fields import Fields, parse_date, split_list
 
 EXPIRY_WARNING_DAYS = 30
@@ -84,13 +94,13 @@ class CertificateWarning:
 
 
 def station_people(session: Session, station: Station) -> list[Person]:
-    """A station's people with their organisation and skills, by name."""
+    """A station's people with their organisation and skills, by name; those who left last."""
     return list(
         session.scalars(
             select(Person)
             .where(Person.station_id == station.id)
             .options(selectinload(Person.org), selectinload(Person.skills))
-            .order_by(Person.name, Person.id)
+            .order_by(Person.active.desc(), Person.name, Person.id)
         )
     )
 
@@ -101,6 +111,26 @@ def get_person(session: Session, station: Station, person_id: int) -> Person:
     if person is None or person.station_id != station.id:
         raise NotFound(f"person {person_id} not found at station {station.code}")
     return person
+
+
+def set_active(session: Session, person: Person, active: bool, *, now: datetime) -> int:
+    """Deactivate a person who left (or bring them back); the number of published shifts still ahead.
+
+    A deactivated person keeps their history (published rotas, visits, leave) but is no longer
+    planned, dispatched or offered to residents; shifts already published for them stay until the
+    coordinator re-plans those weeks, so the count tells the coordinator what to re-plan.
+    """
+    person.active = active
+    if active:
+        return 0
+    ahead = (
+        select(func.count())
+        .select_from(Assignment)
+        .join(Assignment.rota)
+        .join(Assignment.shift)
+        .where(Assignment.person_id == person.id, Rota.status == RotaStatus.PUBLISHED, Shift.start_at >= now)
+    )
+    return int(session.scalar(ahead) or 0)
 
 
 def get_org(session: Session, station: Station, org_id: int) -> Organisation:

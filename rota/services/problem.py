@@ -463,7 +463,7 @@ def _people(session: Session, stations: Sequence[Station]) -> list[Person]:
     return list(
         session.scalars(
             select(Person)
-            .where(Person.station_id.in_(ids) | Person.id.in_(helping))
+            .where(Person.station_id.in_(ids) | Person.id.in_(helping), Person.active)
             .options(
                 selectinload(Person.skills),
                 selectinload(Person.availability),

@@ -86,3 +86,21 @@ def test_available_slots_equal_brute_force_for_every_service_and_compound(
     fast = {case: booking.available_slots(session, busy_station, *case, now=NOW) for case in cases}
 
     assert fast == {case: brute_force(session, busy_station, *case) for case in cases}
+
+
+def test_people_who_left_are_never_offered(session: Session, busy_station: Station) -> None:
+    compound = busy_station.compounds[0].id
+    before = booking.available_slots(session, busy_station, ServiceType.APPLIANCE_REPAIR, compound, now=NOW)
+    capacity = booking.load_capacity(session, busy_station, before[0].start, before[-1].end)
+    skills = SERVICE_SKILLS[ServiceType.APPLIANCE_REPAIR]
+    first = before[0]
+    offered = {p.id for p in capacity.people if capacity.free(p, skills, first.start, first.end, compound)}
+    for person in busy_station.people:
+        if person.id in offered:
+            person.active = False
+
+    after = booking.available_slots(session, busy_station, ServiceType.APPLIANCE_REPAIR, compound, now=NOW)
+
+    assert offered
+    assert before[0].start not in {s.start for s in after}  # everyone free then has left
+    assert after == brute_force(session, busy_station, ServiceType.APPLIANCE_REPAIR, compound)

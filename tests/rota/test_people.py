@@ -3,15 +3,18 @@ that change nothing, and what a good form stores."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from rota.domain import RotaStatus
 from rota.errors import InvalidInput, NotFound
 from rota.models import Compound, Leave, Organisation, Person, ShiftTemplate, TravelTime
 from rota.services import people, templates
+from rota.services.problem import build_problem, person_key
 from tests.conftest import TinyStation
 
 GOOD_PERSON = {
@@ -265,3 +268,34 @@ def test_travel_to_an_unknown_compound_is_refused(session: Session, tiny: TinySt
         ("minutes", "-1 is not between 0 and 240"),
     ]
     assert (_count(session, TravelTime), _count(session, Compound)) == (0, 1)
+
+
+# --- leaving the station --------------------------------------------------------------------------
+
+
+def test_a_deactivated_person_is_not_planned_and_counts_published_shifts_ahead(
+    session: Session, tiny: TinyStation
+) -> None:
+    monday, tuesday = tiny.week, tiny.week + timedelta(days=1)
+    rows = [(tiny.shift(session, day, "AM"), tiny.full_timer, False) for day in (monday, tuesday)]
+    tiny.rota(session, tiny.week, RotaStatus.PUBLISHED, rows)
+    between = datetime.combine(monday, time(13), tzinfo=ZoneInfo("Asia/Shanghai"))  # Monday's shift is over
+
+    ahead = people.set_active(session, tiny.full_timer, False, now=between)
+    problem, _context = build_problem(session, week_start=tiny.week)
+
+    assert ahead == 1  # Tuesday's morning
+    assert person_key(tiny.full_timer.id) not in {p.id for p in problem.people}
+    assert len(problem.people) == 2
+    assert people.station_people(session, tiny.station)[-1] is tiny.full_timer  # listed last
+
+
+def test_bringing_a_person_back_plans_them_again(session: Session, tiny: TinyStation) -> None:
+    moment = datetime(2026, 11, 1, tzinfo=UTC)
+    people.set_active(session, tiny.part_timer, False, now=moment)
+
+    back = people.set_active(session, tiny.part_timer, True, now=moment)
+    problem, _context = build_problem(session, week_start=tiny.week)
+
+    assert back == 0
+    assert person_key(tiny.part_timer.id) in {p.id for p in problem.people}

@@ -256,3 +256,23 @@ def test_a_bad_travel_time_names_its_fields_and_stores_nothing(
     assert response.status_code == 422
     assert {d["where"] for d in response.json["details"]} == {"from", "to", "minutes"}
     assert _count(app, TravelTime) == before
+
+
+def test_a_person_who_left_is_deactivated_and_brought_back(
+    app: Flask, client: FlaskClient, demo: Demo
+) -> None:
+    url = f"/api/v1/stations/{demo.station}/people/{demo.staff_person_id}/active"
+
+    bad = client.put(url, json={"active": "no"}, headers=C)
+    left = client.put(url, json={"active": False}, headers=C)
+    stored = read(app, lambda s: s.get(Person, demo.staff_person_id).active)
+    back = client.put(url, json={"active": True}, headers=C)
+
+    assert (bad.status_code, bad.json["details"]) == (422, [{"where": "active", "message": "true or false"}])
+    assert (left.status_code, left.json["person"]["active"], stored) == (200, False, False)
+    assert left.json["published_shifts_ahead"] >= 0
+    assert (back.status_code, back.json["person"]["active"], back.json["published_shifts_ahead"]) == (
+        200,
+        True,
+        0,
+    )

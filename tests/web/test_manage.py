@@ -320,3 +320,21 @@ def test_forms_without_a_csrf_token_are_refused(
     assert _count(app, model) == before
     registry(app).shutdown()
     dispose(app)
+
+
+def test_a_person_who_left_is_deactivated_from_their_page(
+    app: Flask, coordinator: FlaskClient, demo: Demo
+) -> None:
+    base = f"/manage/{demo.station}/people/{demo.staff_person_id}"
+
+    left = coordinator.post(f"{base}/active", data={"active": "0"})
+    page = coordinator.get(base).text
+    listing = coordinator.get(f"/manage/{demo.station}").text
+    stored = read(app, lambda s: s.get(Person, demo.staff_person_id).active)
+    coordinator.post(f"{base}/active", data={"active": "1"})
+
+    assert (left.status_code, left.location, stored) == (303, base, False)
+    assert 'id="inactive-badge"' in page
+    assert "已停用" in page
+    assert listing.count("badge inactive") == 1
+    assert read(app, lambda s: s.get(Person, demo.staff_person_id).active) is True

@@ -167,6 +167,7 @@ def person_json(person: Person) -> dict[str, Any]:
         "fte": person.fte_permille / 1000,
         "max_shifts_per_day": person.max_shifts_per_day,
         **{name: getattr(person, name) for name, _, _ in people.LIMITS},
+        "active": person.active,
     }
 
 
@@ -294,6 +295,21 @@ def update_person(station: str, person_id: int) -> Response:
         found = _station(station)
         person = people.get_person(session, found, person_id)
         result = person_json(people.save_person(session, found, values, person))
+    return jsonify(result)
+
+
+@bp.put("/people/<id:person_id>/active")
+@coordinators
+def set_person_active(station: str, person_id: int) -> Response:
+    """Deactivate a person who left (``{"active": false}``) or bring them back; with the number of
+    published shifts still ahead that name them (weeks to re-plan)."""
+    active = _body().get("active")
+    if not isinstance(active, bool):
+        raise InvalidInput("invalid fields", [FieldError("active", "true or false")])
+    with unit_of_work() as session:
+        person = people.get_person(session, _station(station), person_id)
+        ahead = people.set_active(session, person, active, now=now())
+        result = {"person": person_json(person), "published_shifts_ahead": ahead}
     return jsonify(result)
 
 

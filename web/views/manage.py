@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 from rota.accounts import Role
 from rota.domain import LANGUAGES, SKILLS, WEEKDAYS_EN, WEEKDAYS_ZH, LeaveStatus, OrgKind
 from rota.errors import FieldError, InvalidInput
-from rota.models import Station
+from rota.models import Person, Station
 from rota.services import csv_import, people, templates
 from rota.services.stations import find_stations
 from web.auth import role_required
@@ -131,7 +131,7 @@ def station(station: str) -> str:
         station=found,
         stations=find_stations(session),
         people=staff,
-        warnings=people.certificate_warnings(staff, _today(found)),
+        warnings=people.certificate_warnings([p for p in staff if p.active], _today(found)),
         travel=templates.station_travel(found),
         skills=SKILLS,
     )
@@ -189,7 +189,7 @@ def person(station: str, person_id: int | None) -> Response | tuple[str, int] | 
 
 
 def _person_page(
-    found: Station, existing: people.Person | None, values: Mapping[str, str], errors: Mapping[str, list[str]]
+    found: Station, existing: Person | None, values: Mapping[str, str], errors: Mapping[str, list[str]]
 ) -> str:
     """The person form, with availability and leave for an existing person."""
     leaves = (
@@ -211,13 +211,37 @@ def _person_page(
     )
 
 
-def _person_change(station: str, person_id: int, change: Callable[[people.Person], object]) -> Response:
+def _person_change(station: str, person_id: int, change: Callable[[Person], object]) -> Response:
     """Apply a change to a person's availability or leave and go back to the person."""
     validated(ActionForm())
     with unit_of_work() as session:
         found = station_by_ref(station)
         change(people.get_person(session, found, person_id))
     flash(_("Saved."), "success")
+    return redirect(url_for("manage.person", station=found.code, person_id=person_id), 303)
+
+
+@bp.post("/<station>/people/<int:person_id>/active")
+@coordinators
+def set_active(station: str, person_id: int) -> Response:
+    """Deactivate a person who left the station, or bring them back (``active`` = 0 or 1)."""
+    validated(ActionForm())
+    active = request.form.get("active") == "1"
+    with unit_of_work() as session:
+        found = station_by_ref(station)
+        ahead = people.set_active(session, people.get_person(session, found, person_id), active, now=now())
+    if active:
+        flash(_("Active again: planned from the next solve on."), "success")
+    elif ahead:
+        flash(
+            _(
+                "Deactivated. %(n)s published shifts ahead still name this person: re-plan those weeks.",
+                n=ahead,
+            ),
+            "error",
+        )
+    else:
+        flash(_("Deactivated: no longer planned, dispatched or offered to residents."), "success")
     return redirect(url_for("manage.person", station=found.code, person_id=person_id), 303)
 
 
