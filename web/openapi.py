@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rota.domain import LeaveStatus, OrgKind
 from rota.services.people import LIMITS
 
 STATION_WEEK = [
@@ -601,14 +602,12 @@ def _manage_paths() -> dict[str, Any]:
 def _selfservice_schemas() -> dict[str, Any]:
     """Schemas of the self-service and management routes (objects; see the route summaries)."""
     obj = {"type": "object"}
-    names = ["Leave", "Withdrawn", "Swap", "Signup", "Changes", "Seen", "Ledger", "Organisation",
-             "Person", "Template", "Compound", "Window", "Deleted", "ManagedLeave",
+    names = ["Leave", "Withdrawn", "Swap", "Signup", "Changes", "Seen", "Ledger", "Deleted",
              "Preference", "Activity", "Approvals"]  # fmt: skip
-    schemas: dict[str, Any] = {name: obj for name in names}
+    schemas: dict[str, Any] = {name: obj for name in names} | _managed_schemas()
     travel = {"type": "object", "properties": {k: {"type": "integer"} for k in ("from", "to", "minutes")},
               "required": ["from", "to", "minutes"]}  # fmt: skip
     schemas["TravelTimes"] = {"type": "array", "items": travel, "description": "both ways"}
-    schemas["Person"] = _person_schema()
     schemas["PersonActive"] = {
         "type": "object",
         "properties": {
@@ -620,6 +619,75 @@ def _selfservice_schemas() -> dict[str, Any]:
     for single in ("Organisation", "Person", "Template", "Compound"):
         schemas[f"{single}s"] = {"type": "array", "items": {"$ref": f"#/components/schemas/{single}"}}
     return schemas
+
+
+def _object(properties: dict[str, Any]) -> dict[str, Any]:
+    """An object schema whose properties are all present."""
+    return {"type": "object", "properties": properties, "required": list(properties)}
+
+
+def _managed_schemas() -> dict[str, Any]:
+    """What the management routes answer: organisations, templates, compounds, windows, leave."""
+    integer, text, clock = (
+        {"type": "integer"},
+        {"type": "string"},
+        {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}$"},
+    )
+    day = {"type": "string", "format": "date"}
+    texts = {"type": "array", "items": text}
+    return {
+        "Organisation": _object(
+            {
+                "id": integer,
+                "name": text,
+                "kind": {"enum": [k.value for k in OrgKind]},
+                "quota_percent": {"type": "number"},
+            }
+        ),
+        "Person": _person_schema(),
+        "Template": _object(
+            {
+                "id": integer,
+                "code": text,
+                "name_zh": text,
+                "name_en": text,
+                "weekdays": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 6}},
+                "start": clock,
+                "end": clock,
+                "night": {"type": "boolean"},
+                "paid_minutes": {"type": ["integer", "null"]},
+                "required_skills": texts,
+                "forbidden_next": texts,
+                "needs": {"type": "array", "items": {"type": "object"}},
+            }
+        ),
+        "Compound": _object(
+            {
+                "id": integer,
+                "name": text,
+                "buildings": {"type": "array", "items": _object({"id": integer, "name": text})},
+            }
+        ),
+        "Window": _object(
+            {
+                "id": integer,
+                "person_id": integer,
+                "weekday": {"type": "integer", "minimum": 0, "maximum": 6},
+                "start": clock,
+                "end": clock,
+            }
+        ),
+        "ManagedLeave": _object(
+            {
+                "id": integer,
+                "person_id": integer,
+                "start": day,
+                "end": day,
+                "status": {"enum": [s.value for s in LeaveStatus]},
+                "reason": {"type": ["string", "null"]},
+            }
+        ),
+    }
 
 
 def _person_schema() -> dict[str, Any]:

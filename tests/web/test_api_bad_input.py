@@ -201,3 +201,36 @@ def test_every_operation_documents_the_503_of_a_database_outage() -> None:
     guarded = [op for op in operations if op.get("security") != []]
 
     assert all("503" in op["responses"] for op in guarded)
+
+
+@pytest.mark.parametrize(
+    ("path", "schema"),
+    [("organisations", "Organisations"), ("people", "Persons"), ("templates", "Templates"),
+     ("compounds", "Compounds")],
+)  # fmt: skip
+def test_management_listings_answer_as_documented(
+    client: FlaskClient, demo: Demo, path: str, schema: str
+) -> None:
+    response = client.get(f"/api/v1/stations/{demo.station}/{path}", headers=basic("coordinator"))
+
+    assert response.status_code == 200
+    assert response.json
+    assert _conforms(response.json, schema)
+    assert not _conforms([{"id": "x"}], schema)  # the schema says something
+
+
+def test_a_window_and_a_leave_answer_as_documented(client: FlaskClient, demo: Demo) -> None:
+    base = f"/api/v1/stations/{demo.station}/people/{demo.staff_person_id}"
+    as_coordinator = basic("coordinator")
+    window = client.post(
+        f"{base}/availability", json={"weekday": 2, "start": "09:00", "end": "12:00"}, headers=as_coordinator
+    )
+    leave = client.post(
+        f"{base}/leave",
+        json={"start": "2026-12-21", "end": "2026-12-22", "status": "approved"},
+        headers=as_coordinator,
+    )
+
+    assert (window.status_code, leave.status_code) == (201, 201)
+    assert _conforms(window.json, "Window")
+    assert _conforms(leave.json, "ManagedLeave")
