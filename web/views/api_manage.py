@@ -10,12 +10,13 @@ whose details name each field (or CSV row and column).  Authentication and CSRF 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, jsonify, request
 from flask.blueprints import BlueprintSetupState
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from rota.accounts import Role
@@ -36,6 +37,8 @@ from web.auth import role_required
 from web.common import now, station_by_ref
 from web.db import get_session, unit_of_work
 from web.views.api import MAX_ID, _body, _protect, add_converters
+
+T = TypeVar("T")
 
 bp = Blueprint("api_manage", __name__, url_prefix="/api/v1/stations/<station>")
 bp.before_request(_protect)
@@ -124,6 +127,34 @@ def _item(name: str, value: Any) -> str | None:
         until = value.get("valid_until")
         return f"{value['skill']}:{until}" if isinstance(until, str) and until else value["skill"]
     return None
+
+
+class _Saver(Protocol[T]):
+    """A service creating (without ``existing``) or updating a row of a station from form fields."""
+
+    def __call__(
+        self, session: Session, station: Station, values: Mapping[str, str], existing: T | None = None, /
+    ) -> T: ...
+
+
+def _saved(
+    station: str,
+    kinds: Mapping[str, tuple[type, ...]],
+    save: _Saver[T],
+    as_json: Callable[[T], dict[str, Any]],
+    existing: Callable[[Session, Station], T] | None = None,
+) -> Response:
+    """Create a row from the body's fields, or update the one ``existing`` finds; the row as JSON."""
+    values = _fields(_body(), kinds)
+    with unit_of_work() as session:
+        found = _station(station)
+        result = as_json(save(session, found, values, existing(session, found) if existing else None))
+    return jsonify(result)
+
+
+def _by_id(get: Callable[[Session, Station, int], T], item_id: int) -> Callable[[Session, Station], T]:
+    """Finds the row of the URL's id at the URL's station (NotFound otherwise)."""
+    return lambda session, station: get(session, station, item_id)
 
 
 def _station(station: str) -> Station:
@@ -241,21 +272,14 @@ def organisations(station: str) -> Response:
 @coordinators
 def create_organisation(station: str) -> tuple[Response, int]:
     """Add an organisation: ``name``, ``kind``, ``quota`` (percent of the duty)."""
-    values = _fields(_body(), ORG_FIELDS)
-    with unit_of_work() as session:
-        result = org_json(people.save_org(session, _station(station), values))
-    return jsonify(result), 201
+    return _saved(station, ORG_FIELDS, people.save_org, org_json), 201
 
 
 @bp.put("/organisations/<id:org_id>")
 @coordinators
 def update_organisation(station: str, org_id: int) -> Response:
     """Change an organisation (every field, as when creating)."""
-    values = _fields(_body(), ORG_FIELDS)
-    with unit_of_work() as session:
-        found = _station(station)
-        result = org_json(people.save_org(session, found, values, people.get_org(session, found, org_id)))
-    return jsonify(result)
+    return _saved(station, ORG_FIELDS, people.save_org, org_json, _by_id(people.get_org, org_id))
 
 
 # --- people ------------------------------------------------------------------------------------
@@ -280,22 +304,16 @@ def get_person(station: str, person_id: int) -> Response:
 @coordinators
 def create_person(station: str) -> tuple[Response, int]:
     """Add a person (the form's fields; ``skills`` as ``["first_aid:2027-03-31"]`` or objects)."""
-    values = _fields(_body(), PERSON_FIELDS)
-    with unit_of_work() as session:
-        result = person_json(people.save_person(session, _station(station), values))
-    return jsonify(result), 201
+    return _saved(station, PERSON_FIELDS, people.save_person, person_json), 201
 
 
 @bp.put("/people/<id:person_id>")
 @coordinators
 def update_person(station: str, person_id: int) -> Response:
     """Change a person (every field, as when creating; fields left out are cleared or defaulted)."""
-    values = _fields(_body(), PERSON_FIELDS)
-    with unit_of_work() as session:
-        found = _station(station)
-        person = people.get_person(session, found, person_id)
-        result = person_json(people.save_person(session, found, values, person))
-    return jsonify(result)
+    return _saved(
+        station, PERSON_FIELDS, people.save_person, person_json, _by_id(people.get_person, person_id)
+    )
 
 
 @bp.put("/people/<id:person_id>/active")
@@ -344,22 +362,20 @@ def list_templates(station: str) -> Response:
 @coordinators
 def create_template(station: str) -> tuple[Response, int]:
     """Add a shift template (``needs``: lines like ``2 skill=first_aid``)."""
-    values = _fields(_body(), TEMPLATE_FIELDS)
-    with unit_of_work() as session:
-        result = template_json(templates.save_template(session, _station(station), values))
-    return jsonify(result), 201
+    return _saved(station, TEMPLATE_FIELDS, templates.save_template, template_json), 201
 
 
 @bp.put("/templates/<id:template_id>")
 @coordinators
 def update_template(station: str, template_id: int) -> Response:
     """Change a shift template; existing shifts keep the needs they were made with."""
-    values = _fields(_body(), TEMPLATE_FIELDS)
-    with unit_of_work() as session:
-        found = _station(station)
-        template = templates.get_template(session, found, template_id)
-        result = template_json(templates.save_template(session, found, values, template))
-    return jsonify(result)
+    return _saved(
+        station,
+        TEMPLATE_FIELDS,
+        templates.save_template,
+        template_json,
+        _by_id(templates.get_template, template_id),
+    )
 
 
 # --- compounds -----------------------------------------------------------------------------------
@@ -376,22 +392,20 @@ def list_compounds(station: str) -> Response:
 @coordinators
 def create_compound(station: str) -> tuple[Response, int]:
     """Add a compound: ``name`` and ``buildings`` (a list or comma-separated)."""
-    values = _fields(_body(), COMPOUND_FIELDS)
-    with unit_of_work() as session:
-        result = compound_json(templates.save_compound(session, _station(station), values))
-    return jsonify(result), 201
+    return _saved(station, COMPOUND_FIELDS, templates.save_compound, compound_json), 201
 
 
 @bp.put("/compounds/<id:compound_id>")
 @coordinators
 def update_compound(station: str, compound_id: int) -> Response:
     """Change a compound; buildings with visit requests cannot be removed."""
-    values = _fields(_body(), COMPOUND_FIELDS)
-    with unit_of_work() as session:
-        found = _station(station)
-        compound = templates.get_compound(session, found, compound_id)
-        result = compound_json(templates.save_compound(session, found, values, compound))
-    return jsonify(result)
+    return _saved(
+        station,
+        COMPOUND_FIELDS,
+        templates.save_compound,
+        compound_json,
+        _by_id(templates.get_compound, compound_id),
+    )
 
 
 # --- availability and leave of a person ----------------------------------------------------------
