@@ -20,7 +20,6 @@ import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from rota.domain import LANGUAGES, ServiceType, Urgency, VisitStatus, WeekClock
@@ -322,16 +321,8 @@ def state_of(session: Session, visit: VisitRequest) -> VisitState:
         "booked": False,
         "pinned": False,
     }
-    dialect = session.get_bind().dialect.name
-    if dialect in ("postgresql", "sqlite"):
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        session.execute(insert(VisitState).values(values).on_conflict_do_nothing(index_elements=["visit_id"]))
-    else:  # pragma: no cover - only the two supported databases run the tests
-        try:
-            with session.begin_nested():
-                session.add(VisitState(**values))
-        except IntegrityError:
-            pass
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(VisitState).values(values).on_conflict_do_nothing(index_elements=["visit_id"]))
     found = session.get(VisitState, visit.id, populate_existing=True)
     if found is None:  # pragma: no cover - the row was just inserted or already there
         raise StateConflict(f"visit {visit.id} has no state")
