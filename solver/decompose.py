@@ -209,6 +209,9 @@ def plan_parts(
     seconds: float,
     on_first: Callable[[Plan], None] | None = None,
     threads: int = 1,
+    first_seconds: float | None = None,
+    *,
+    fair: bool = True,
 ) -> Planned:
     """The parts' plans united, and the relaxed parts' bounds summed, in three passes over the stations.
 
@@ -216,31 +219,36 @@ def plan_parts(
        they may take all the time), and ``on_first`` gets that plan of the district.
     2. Each relaxed part starts from its station's plan (a plan of the relaxed part too) and
        proves its bound, with ``PROOF_SHARE`` of the time left shared equally.
-    3. Each *fair* part (the part with the district-wide rules applied to the station alone,
-       quotas rescaled to its organisations) goes on from its plan in the time left, shared in
-       proportion to what the plan may still win plus an equal base, and its plan is taken.
+    3. With ``fair``, each *fair* part (the part with the district-wide rules applied to the
+       station alone, quotas rescaled to its organisations) goes on from its plan in the time
+       left, shared in proportion to what the plan may still win plus an equal base, and its
+       plan is taken.  Without, only the parts whose first plan may still win go on (the
+       district-wide rules are then left to ``solver.station_lns``).
 
     ``threads`` stations are solved at once (CP-SAT releases the interpreter while it searches),
-    each on one worker.
+    each on one worker.  The first pass may go on until ``first_seconds`` (if longer), the others
+    end within ``seconds``.
     """
     deadline = time.monotonic() + seconds
     parts = split.parts
-    first = _pass(parts, solve_part, seconds, [None] * len(parts), threads)
+    first = _pass(parts, solve_part, max(seconds, first_seconds or 0.0), [None] * len(parts), threads)
     if on_first is not None:
         on_first(union(first))
     plans = [_plan_of(r) for r in first]
     proofs = _pass(
         split.relaxed,
         solve_part,
-        PROOF_SHARE * (deadline - time.monotonic()),
+        PROOF_SHARE * max(0.0, deadline - time.monotonic()),
         plans,
         threads,
         [1.0] * len(parts),
     )
-    base = [w + 1.0 for w in _still_to_win(first)]
-    second = _pass(split.fair, solve_part, deadline - time.monotonic(), plans, threads, base)
     # Every term is at least 0, so a relaxed part without a proof counts as 0.
     bound = sum(max(0, r.bound or 0) for r in proofs if r is not None)
+    # Without ``fair``, only the parts whose first plan may still win go on, as plain parts.
+    base = [w + 1.0 for w in _still_to_win(first)] if fair else _still_to_win(first)
+    again = split.fair if fair else parts
+    second = _pass(again, solve_part, max(0.0, deadline - time.monotonic()), plans, threads, base)
     return Planned(
         union([b if _plan_of(b) is not None else a for a, b in zip(first, second, strict=True)]), bound
     )

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
-from solver import construct, decompose, explain, search, strategy
+from solver import construct, decompose, explain, search, station_lns, strategy
 from solver.flow import add_run_flow
 from solver.instance import Problem
 from solver.result import FEASIBLE, INFEASIBLE, OPTIMAL, UNKNOWN, SolveResult
@@ -120,7 +120,10 @@ class SolveParams:
     log: bool = False
     full_lp: bool = True  # the full-problem worker linearises every constraint (see _configure)
     own_lns: bool = False  # with 2 workers: solver.search LNS on one core, the bound proof on the other
-    split_share: float = 0.8  # several stations: at most this share of the time for the per-station plan
+    split_share: float = 0.65  # several stations: the station parts until this share of the time (see below)
+    first_share: float = 0.8  # ... but their first plans may take until this share (a station without one
+    # has only holes); the rest goes to re-planning station by station (solver.station_lns)
+    fair_parts: bool = False  # a pass of the parts with the district-wide rules on the station alone
     construct: bool = True  # first roster from solver.construct when the objective allows (see _search)
     construct_share: float = 0.5  # at most this share of the time for it (else CP-SAT's first solution)
     construct_lns_until: float = 0.25  # solver.construct.improve until this share of the time has passed
@@ -370,7 +373,16 @@ def _search_split(
             on_progress(Progress(_objective_of(built, quick), 0, time.monotonic() - started))
 
     seconds = started + params.split_share * params.time_limit - time.monotonic()
-    planned = decompose.plan_parts(split, solve_part, seconds, report_first, threads=max(1, params.workers))
+    first = started + max(params.split_share, params.first_share) * params.time_limit - time.monotonic()
+    planned = decompose.plan_parts(
+        split,
+        solve_part,
+        seconds,
+        report_first,
+        threads=max(1, params.workers),
+        first_seconds=first,
+        fair=params.fair_parts,
+    )
     fixed = _complete_plan(built, planned.plan, params, deadline - time.monotonic())
     if fixed is None:
         return None
@@ -380,28 +392,33 @@ def _search_split(
         on_progress(Progress(objective, bound, time.monotonic() - started))
     if (should_stop is not None and should_stop()) or deadline - time.monotonic() < JOINT_MIN_SECONDS:
         return _Outcome(fixed, cp_model.OPTIMAL if bound >= objective else cp_model.FEASIBLE, bound)
-    # The visits stay as planned (the parts' visit terms are proven optimal or near it), the shifts
-    # go on from the plan under the district-wide rules the parts left out.  Without presolve the
-    # search starts from the complete hint at once; with it, presolve took 15 of the 60 s (load 2).
-    shifts_only = _pinned(built, planned.plan, shifts=False)
-    search.set_hint(shifts_only, search.read_values(built.rota.cp, fixed))
-    solver = cp_model.CpSolver()
-    _configure(solver, params, deadline - time.monotonic())
-    solver.parameters.cp_model_presolve = False
+    # The visits stay as planned (the parts' visit terms are proven optimal or near it); each
+    # station's shifts are re-planned in turn under the district-wide rules the parts left out.
+    incumbent = search.Incumbent(
+        search.read_values(built.rota.cp, fixed), objective, fixed, cp_model.FEASIBLE
+    )
 
-    whole = not built.rota.visit_by  # nothing was fixed: the run's bound is the district's
-
-    def report(progress: Progress) -> None:  # otherwise its bound holds with these visits only
+    def report(better: search.Incumbent) -> None:
         if on_progress is not None:
-            on_progress(replace(progress, bound=max(bound, progress.bound) if whole else bound))
+            on_progress(Progress(better.objective, bound, time.monotonic() - started))
 
-    status = solver.solve(shifts_only, _ProgressReporter(report, should_stop))
-    proven = solver.best_objective_bound  # -inf when the run ended before proving anything
-    if whole and math.isfinite(proven):
-        bound = max(bound, math.ceil(proven - 1e-6))
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and _objective_of(built, solver) <= objective:
-        return _Outcome(solver, cp_model.FEASIBLE, bound)
-    return _Outcome(fixed, cp_model.FEASIBLE, bound)
+    def complete(values: list[int]) -> cp_model.CpSolver | None:
+        chosen = frozenset(pair for pair, var in built.rota.x.items() if values[var.index])
+        merged = decompose.Plan(chosen, planned.plan.visits)
+        return _complete_plan(built, merged, params, deadline - time.monotonic())
+
+    best = station_lns.improve_stations(
+        built.rota,
+        incumbent,
+        deadline,
+        lambda solver: _objective_of(built, solver),
+        complete,
+        seed=params.seed,
+        threads=max(1, params.workers),
+        on_improvement=report,
+        should_stop=should_stop or (lambda: False),
+    )
+    return _Outcome(best.solver, cp_model.FEASIBLE, bound)
 
 
 def _complete_plan(
