@@ -218,7 +218,8 @@ def plan_parts(
     1. Each part stops at its first solution (on the demo most first plans are already optimal;
        they may take all the time), and ``on_first`` gets that plan of the district.
     2. Each relaxed part starts from its station's plan (a plan of the relaxed part too) and
-       proves its bound, with ``PROOF_SHARE`` of the time left shared equally.
+       proves its bound, with ``PROOF_SHARE`` of the time left shared equally (without
+       ``fair``: all of it, see below).
     3. With ``fair``, each *fair* part (the part with the district-wide rules applied to the
        station alone, quotas rescaled to its organisations) goes on from its plan in the time
        left, shared in proportion to what the plan may still win plus an equal base, and its
@@ -226,25 +227,32 @@ def plan_parts(
        district-wide rules are then left to ``solver.station_lns``).
 
     ``threads`` stations are solved at once (CP-SAT releases the interpreter while it searches),
-    each on one worker.  The first pass may go on until ``first_seconds`` (if longer), the others
-    end within ``seconds``.
+    each on one worker.  The first pass (and without ``fair`` the proofs) may go on until
+    ``first_seconds`` (if longer), the others end within ``seconds``.
     """
     deadline = time.monotonic() + seconds
+    late = time.monotonic() + max(seconds, first_seconds or 0.0)
     parts = split.parts
-    first = _pass(parts, solve_part, max(seconds, first_seconds or 0.0), [None] * len(parts), threads)
+    first = _pass(parts, solve_part, late - time.monotonic(), [None] * len(parts), threads)
     if on_first is not None:
         on_first(union(first))
     plans = [_plan_of(r) for r in first]
+    # Without ``fair`` the proofs come first (without them the district has no bound) and may
+    # go on as long as the first plans could; they stop as soon as each part is proven.
+    proof_seconds = PROOF_SHARE * (deadline - time.monotonic()) if fair else late - time.monotonic()
     proofs = _pass(
         split.relaxed,
         solve_part,
-        PROOF_SHARE * max(0.0, deadline - time.monotonic()),
+        max(0.0, proof_seconds),
         plans,
         threads,
         [1.0] * len(parts),
     )
     # Every term is at least 0, so a relaxed part without a proof counts as 0.
     bound = sum(max(0, r.bound or 0) for r in proofs if r is not None)
+    if not fair:  # a proof's plan that is also a plan of the part is taken when it is better
+        first = [_better_fit(a, b, part) for a, b, part in zip(first, proofs, parts, strict=True)]
+        plans = [_plan_of(r) for r in first]
     # Without ``fair``, only the parts whose first plan may still win go on, as plain parts.
     base = [w + 1.0 for w in _still_to_win(first)] if fair else _still_to_win(first)
     again = split.fair if fair else parts
@@ -252,6 +260,24 @@ def plan_parts(
     return Planned(
         union([b if _plan_of(b) is not None else a for a, b in zip(first, second, strict=True)]), bound
     )
+
+
+def _better_fit(first: SolveResult | None, proof: SolveResult | None, part: Problem) -> SolveResult | None:
+    """The relaxed part's plan if it is a plan of the part too and costs less, else the first plan.
+
+    It is one when only the part's people work in it and none of the part's people has a
+    minimum limit (the relaxed part drops those); the two objectives then differ only by the
+    requests of people of several stations, which the district's score counts anyway.
+    """
+    if proof is None or proof.objective is None:
+        return first
+    if first is not None and first.objective is not None and first.objective <= proof.objective:
+        return first
+    people = {p.id for p in part.people}
+    workers = {person for person, _ in proof.assignments} | {o.person for o in proof.visits if o.person}
+    if not workers <= people or any(_without_minimums(p) != p for p in part.people):
+        return first
+    return proof
 
 
 def _plan_of(result: SolveResult | None) -> Plan | None:

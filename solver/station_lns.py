@@ -33,9 +33,9 @@ from solver.variables import RotaModel
 
 MIN_HOOD_SECONDS = 1.0  # presolve of the district's model with one station free takes 0.5-1.1 s
 # Work per station in deterministic time, so that a loaded machine does fewer stations, not worse
-# ones: on the 2,002-visit week each station's change came within 0.5-0.7 of a 2.0 run (wall time
-# 3.5-16 s at load 5.5), 400-700 each, and 4 of 26 stations were proven within 0.6.
-HOOD_DTIME = 1.5
+# ones.  2,002-visit week, 26 stations each from the same plan, 2.0 each: 150-2,100 each, 3 proven
+# within 0.6 (wall 3.5-16 s at load 5.5); the six first stations: 2,480 with 0.7, 2,757 with 1.5.
+HOOD_DTIME = 1.0
 # The full LP on the small presolved station: its best change and the proof in ~1 s (default
 # level: none found in 4 s at load 3.5; two workers' LNS: a third of the gain in 4 s).
 HOOD_LINEARIZATION = 2

@@ -193,3 +193,24 @@ def test_solve_starts_from_a_given_plan() -> None:
     assert best.status == OPTIMAL
     assert (first.objective, set(first.assignments)) == (best.objective, set(best.assignments))
     assert {o.visit: o.person for o in first.visits} == chosen
+
+
+def test_plan_parts_without_fair_parts_takes_a_proofs_plan_that_fits_the_part() -> None:
+    split = _split(_district())
+
+    def fake(part: Problem, seconds: float, first_only: bool, start: Plan | None) -> SolveResult:
+        station, relaxed = part.shifts[0].station, any(part is r for r in split.relaxed)
+        if first_only:
+            return SolveResult(
+                "feasible", 9, 0, seconds, assignments=((f"{station.lower()}1", f"{station}0"),)
+            )
+        if relaxed:  # A's better plan has only A's people, B's uses a0 (home at A)
+            person = "a2" if station == "A" else "a0"
+            return SolveResult("optimal", 5, 5, seconds, assignments=((person, f"{station}1"),))
+        return SolveResult("feasible", 7, 5, seconds, assignments=(("b2", "B2"),))  # the plain parts
+
+    planned = plan_parts(split, fake, 2.0, fair=False)
+
+    # A: the proof's plan (and A has nothing left to win); B: the plain part's second plan
+    assert planned.plan == Plan(frozenset({("a2", "A1"), ("b2", "B2")}), {})
+    assert planned.bound == 10
