@@ -16,8 +16,9 @@ Two kinds of station part are solved:
   own terms cost in any plan of the district, so the sum of the relaxed parts' proven bounds
   is a proven bound of the district (the district-wide terms are each at least 0).
 
-Left out of the parts, the district-wide rules get no say until the joint model goes on from the
-union (``solver.model``); measured on the demo district they are about 3% of the objective.
+Left out of the parts, the district-wide rules get no say until ``solver.station_lns`` re-plans
+the union one station at a time on the whole model; on the demo district they are about 3% of
+the objective.
 """
 
 from __future__ import annotations

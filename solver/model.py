@@ -102,7 +102,7 @@ SOFT_RULES: tuple[RuleFunction, ...] = (
 )
 
 
-JOINT_MIN_SECONDS = 1.0  # a district's joint run from the parts' plan needs at least this to help
+JOINT_MIN_SECONDS = 1.0  # a district's re-planning from the parts' plan needs at least this to help
 
 
 class ModelInvalid(Exception):
@@ -339,9 +339,10 @@ def _search_split(
     should_stop: Callable[[], bool] | None,
 ) -> _Outcome | None:
     """Several stations: plan each station's part alone and prove the district's bound from the
-    relaxed parts (``solver.decompose``), then the shifts of the joint model from that plan (a
-    complete hint); None when the problem does not split or the united plan breaks a hard rule
-    (then the usual search runs in the time left)."""
+    relaxed parts (``solver.decompose``), then re-plan one station's shifts at a time on the
+    whole model, district-wide terms included (``solver.station_lns``); None when the problem
+    does not split or the united plan breaks a hard rule (then the usual search runs in the
+    time left)."""
     split = decompose.split_by_station(built.rota.problem)
     if split is None or params.split_share <= 0:
         return None

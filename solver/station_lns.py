@@ -3,16 +3,16 @@
 After the split (``solver.decompose``) each station's own terms are near their bound, and what is
 left is the district-wide terms (fairness between people, the organisations' quotas), which the
 parts never saw.  Both depend on people's hours, and nearly all of a person's hours are at one
-station.  So the neighbourhood here is one station: every shift assignment of the people who
-may work only there is free, everything else (other stations, people of several stations, every
-visit) stays as in the incumbent, and CP-SAT re-solves the *whole* model, objective included,
+station.  So the neighbourhood here is one station: every shift assignment of the people whose
+home station it is (their first) is free, everything else (the other people, every visit) stays
+as in the incumbent, and CP-SAT re-solves the *whole* model, objective included,
 on that neighbourhood.  With the rest fixed, presolve shrinks the district's model to the
 station in about half a second (without presolve the search found nothing in 8 s), and one
 worker then finds the station's best change under the exact district-wide terms.
 
 ``threads`` stations are solved at once from the same incumbent.  Their people are disjoint, so
-putting both changes together keeps every hard rule (all are per person, per shift or per
-visit); ``complete`` scores the merge, which is taken only if it beats each change alone (the
+putting both changes together keeps every hard rule of a person; ``complete`` checks the rest
+and scores the merge, which is taken only if it beats each change alone (the
 district-wide terms of two changes do not simply add).  Stations are visited in order of how
 far their people and organisations are from their shares, round after round, until every
 station is proven unable to improve the incumbent (or the time is up).
@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from solver.decompose import home_station
 from solver.instance import Problem
 from solver.search import Incumbent, read_values, set_hint
 from solver.variables import RotaModel
@@ -50,15 +51,13 @@ class Hood:
 
 
 def station_hoods(rota: RotaModel) -> list[Hood]:
-    """For each station, the assignments of the people whose every assignment is at that station."""
-    station_of = {s.id: s.station for s in rota.problem.shifts}
-    stations_of: dict[str, set[str]] = {}
-    for person, shift in rota.x:
-        stations_of.setdefault(person, set()).add(station_of[shift])
+    """For each station, every assignment of the people whose home station it is (their first,
+    as in ``decompose.home_station``), at whichever station the shift is."""
+    stations = sorted({s.station for s in rota.problem.shifts})
+    home = {p.id: home_station(p, stations) for p in rota.problem.people}
     free: dict[str, set[int]] = {}
-    for (person, shift), var in rota.x.items():
-        if len(stations_of[person]) == 1:
-            free.setdefault(station_of[shift], set()).add(var.index)
+    for (person, _), var in rota.x.items():
+        free.setdefault(home[person], set()).add(var.index)
     return [Hood(station, frozenset(indexes)) for station, indexes in sorted(free.items())]
 
 
@@ -66,7 +65,8 @@ def district_order(problem: Problem, hours: dict[str, int], hoods: list[Hood]) -
     """The hoods by how far the station's people and organisations are off their shares (hours,
     weighted as in the objective), the farthest first."""
     weights = problem.weights
-    home = {p.id: p.stations[0] if p.stations else "" for p in problem.people}
+    stations = sorted({s.station for s in problem.shifts})
+    home = {p.id: home_station(p, stations) for p in problem.people}
     fair = [p for p in problem.people if p.fair_share > 0]
     shares, total = sum(p.fair_share for p in fair), sum(hours.get(p.id, 0) for p in fair)
     off: dict[str, float] = {}
