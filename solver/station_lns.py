@@ -37,8 +37,8 @@ MIN_HOOD_SECONDS = 1.0  # presolve of the district's model with one station free
 # ones.  2,002-visit week, 26 stations each from the same plan, 2.0 each: 150-2,100 each, 3 proven
 # within 0.6 (wall 3.5-16 s at load 5.5); the six first stations: 2,480 with 0.7, 2,757 with 1.5.
 HOOD_DTIME = 1.0
-# The full LP on the small presolved station: its best change and the proof in ~1 s (default
-# level: none found in 4 s at load 3.5; two workers' LNS: a third of the gain in 4 s).
+# The full LP on the small presolved station: S05's best change (-429) found and proven in 1.0 s
+# (default level: nothing found in 4 s at load 3.5; two workers with their LNS: -335 in 4 s).
 HOOD_LINEARIZATION = 2
 
 
@@ -142,9 +142,8 @@ def improve_stations(
                 turn += 1
                 if hood.station not in settled:
                     batch.append(hood)
-            limit = left
             jobs = [
-                pool.submit(_solve_hood, sub, hood, incumbent, limit, seed + turn + n)
+                pool.submit(_solve_hood, sub, hood, incumbent, left, seed + turn + n)
                 for n, (sub, hood) in enumerate(zip(subs, batch, strict=False))
             ]
             found = [job.result() for job in jobs]
@@ -159,7 +158,7 @@ def improve_stations(
 
 
 def _solve_hood(
-    sub: _Sub, hood: Hood, incumbent: Incumbent, limit: float, seed: int
+    sub: _Sub, hood: Hood, incumbent: Incumbent, seconds: float, seed: int
 ) -> tuple[cp_model.CpSolver | None, bool]:
     """The station re-solved from the incumbent with everything else fixed (None if nothing was
     found), and whether that is proven the best of the neighbourhood."""
@@ -172,7 +171,7 @@ def _solve_hood(
             variables[index].domain.extend([incumbent.values[index]] * 2)
     set_hint(sub.model, incumbent.values)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.01, limit)
+    solver.parameters.max_time_in_seconds = max(0.01, seconds)
     solver.parameters.max_deterministic_time = HOOD_DTIME
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
