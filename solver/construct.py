@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
+from solver import sequence
 from solver.instance import PreviousPlan, Problem
 from solver.rules.coverage import matches
 from solver.validate import validate
@@ -34,6 +35,8 @@ MAX_BLOCK_SECONDS = 10.0
 IMPROVE_BLOCK_SECONDS = 1.0
 FIRST_SLICE_SECONDS = 0.25
 STALL_BLOCKS_PER_PERSON = 3
+OPTIMISE_MIN_SECONDS = 2.0  # below this share a person keeps the sequence builder's plan (a year's
+# one-person model takes about a second to build on Curtois instance 24)
 SEED_LIMIT = 2**31  # CP-SAT's random_seed is an int32
 
 
@@ -192,6 +195,10 @@ def construct(
 ) -> Roster | None:
     """A roster meeting every hard rule, planned block by block; None if a block found no plan in time.
 
+    A one-person block first gets the plan of ``solver.sequence`` (milliseconds to a fraction of
+    a second), which CP-SAT improves when the block's share of the time allows, and CP-SAT looks
+    for a plan only when the sequence builder finds none.
+
     Each block optimises for an equal share of the time left, but may take all of it to find a
     plan that keeps the hard rules: a roster that is poor but complete beats none (the improving
     phases that follow work on it).  Instance 20 of the Curtois benchmark (50 people, 182 days):
@@ -208,10 +215,17 @@ def construct(
         # People not planned yet hold no shifts, so the residual needs are those left so far.
         sub = residual(problem, roster, set(block))
         limit = min(MAX_BLOCK_SECONDS, remaining / (len(blocks) - k))
-        result = plan_block(sub, (), limit, seed + k, clock, find_limit=remaining)
-        if result is None:
+        quick = sequence.plan_person(sub, seed + k) if len(block) == 1 else None
+        if quick is not None and limit < OPTIMISE_MIN_SECONDS:
+            roster |= quick
+            continue
+        result = plan_block(sub, quick or (), limit, seed + k, clock, find_limit=remaining)
+        if result is not None:
+            roster |= result.pairs
+        elif quick is not None:
+            roster |= quick
+        else:
             return None
-        roster |= result.pairs
     return frozenset(roster)
 
 
