@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 
 from solver.instance import Need, Person, Problem, Shift, Visit
 from solver.result import Conflict, Hole, Load, Message, RuleScore, VisitOutcome
@@ -45,6 +46,16 @@ def breakdown(amounts: list[tuple[str, int, int]]) -> tuple[RuleScore, ...]:
         penalty[rule] += amount * weight
     return tuple(
         RuleScore(r, RULES[r].zh, RULES[r].en, count[r], penalty[r]) for r in SOFT_RULE_IDS if r in count
+    )
+
+
+def breakdown_scores(scores: Mapping[str, tuple[int, int]]) -> tuple[RuleScore, ...]:
+    """One score per soft rule from ``solver.validate``'s (count, penalty) pairs, in catalogue order.
+
+    Rules that cost nothing are left out.
+    """
+    return tuple(
+        RuleScore(r, RULES[r].zh, RULES[r].en, *scores[r]) for r in SOFT_RULE_IDS if scores.get(r, (0, 0))[1]
     )
 
 

@@ -54,6 +54,7 @@ from solver.rules.visits import (
     add_visit_travel,
     add_visit_unserved,
 )
+from solver.validate import validate
 from solver.variables import Penalty, RotaModel
 
 RuleFunction = Callable[[RotaModel], list[Penalty]]
@@ -103,10 +104,21 @@ SOFT_RULES: tuple[RuleFunction, ...] = (
 
 
 JOINT_MIN_SECONDS = 1.0  # a district's re-planning from the parts' plan needs at least this to help
+JOINT_RESERVE = 0.1  # share of the time left for solving the model built after a constructed roster
 
 
 class ModelInvalid(Exception):
     """CP-SAT rejected the model: a bug in the model builder, never the user's fault."""
+
+
+class BuildTimeout(Exception):
+    """The model was not built by its deadline (a year-long rota of 150 people takes a minute)."""
+
+
+def _on_time(deadline: float | None) -> None:
+    """Raise BuildTimeout once the deadline has passed."""
+    if deadline is not None and time.monotonic() > deadline:
+        raise BuildTimeout
 
 
 @dataclass(frozen=True)
@@ -148,21 +160,26 @@ class BuiltModel:
     build_seconds: float
 
 
-def build(problem: Problem, *, explain_mode: bool = False, run_flow: bool = False) -> BuiltModel:
+def build(
+    problem: Problem, *, explain_mode: bool = False, run_flow: bool = False, deadline: float | None = None
+) -> BuiltModel:
     """Create the variables and apply every rule; in explain mode hard rules get assumption literals.
 
     ``run_flow`` adds the redundant network-flow model of the run rules (``solver.flow``),
     which tightens the LP bound but slows the search for a first solution; ``solve`` adds it
-    once it has one.  It is never added in explain mode.
+    once it has one.  It is never added in explain mode.  Past ``deadline`` (monotonic seconds)
+    it raises BuildTimeout, checked between people and between rules.
     """
     started = time.monotonic()
     m = RotaModel(problem, cp_model.CpModel(), explain=explain_mode)
-    _create_variables(m)
+    _create_variables(m, deadline)
     for rule in HARD_RULES:
+        _on_time(deadline)
         rule(m)
     penalties: list[Penalty] = []
     if not explain_mode:
         for rule in SOFT_RULES:
+            _on_time(deadline)
             penalties.extend(rule(m))
         m.cp.minimize(
             cp_model.LinearExpr.weighted_sum([p.amount for p in penalties], [p.weight for p in penalties])
@@ -172,7 +189,7 @@ def build(problem: Problem, *, explain_mode: bool = False, run_flow: bool = Fals
     return BuiltModel(m, penalties, time.monotonic() - started)
 
 
-def _create_variables(m: RotaModel) -> None:
+def _create_variables(m: RotaModel, deadline: float | None = None) -> None:
     """One Boolean per eligible (person, shift); excluded pairs only when a pin asks for them.
 
     Outside explain mode a shift type whose ``max_shifts_per_type`` limit is 0 gets no
@@ -181,6 +198,7 @@ def _create_variables(m: RotaModel) -> None:
     """
     pinned = {(p.person, p.shift) for p in m.problem.pins if p.assigned}
     for person in m.problem.people:
+        _on_time(deadline)
         banned = set() if m.explain else {t for t, n in person.limits.max_shifts_per_type.items() if n <= 0}
         simple = not person.stations and not person.unavailable
         for shift in m.problem.shifts:
@@ -266,6 +284,8 @@ def solve(
     """
     params = params or SolveParams()
     started = time.monotonic()
+    if start_from is None and _constructs(problem, params):
+        return _solve_constructed(problem, params, started, on_progress, should_stop)
     built = build(problem)
     _add_hints(built)
     if start_from is not None:
@@ -275,6 +295,13 @@ def solve(
     outcome = _search_split(built, params, started, on_progress, should_stop) or _search(
         built, params, started, on_progress, should_stop
     )
+    return _finish(problem, built, params, started, outcome)
+
+
+def _finish(
+    problem: Problem, built: BuiltModel, params: SolveParams, started: float, outcome: _Outcome
+) -> SolveResult:
+    """The SolveResult of a search's outcome (with the conflicts behind an infeasible one)."""
     solver, status = outcome.solver, outcome.status
     if status == cp_model.MODEL_INVALID:
         raise ModelInvalid(built.rota.cp.validate())
@@ -285,6 +312,83 @@ def solve(
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return SolveResult(UNKNOWN, None, None, time.monotonic() - started)
     return _result(problem, built, solver, status, time.monotonic() - started, outcome.bound)
+
+
+def _constructs(problem: Problem, params: SolveParams) -> bool:
+    """True if the first roster comes from ``solver.construct`` (planned before the model is built)."""
+    return (
+        params.construct
+        and params.full_lp
+        and params.workers <= 2
+        and strategy.needs_run_flow(problem)
+        and construct.separable(problem)
+        and (params.split_share <= 0 or decompose.split_by_station(problem) is None)
+    )
+
+
+def _solve_constructed(
+    problem: Problem,
+    params: SolveParams,
+    started: float,
+    on_progress: Callable[[Progress], None] | None,
+    should_stop: Callable[[], bool] | None,
+) -> SolveResult:
+    """Construct a roster first, then build the model and go on from it in the time left.
+
+    Instance 24 of the Curtois benchmark (150 people, 364 days) takes about a minute to build;
+    when the model cannot be built (or solved from the roster) in time, the constructed roster
+    is the answer, scored by ``solver.validate`` and with no proven bound.
+    """
+    stop = should_stop or (lambda: False)
+    deadline = started + params.time_limit
+    roster = _constructed(problem, params, started, stop)
+    if roster is not None and on_progress is not None:
+        on_progress(Progress(validate(problem, roster).objective, 0, time.monotonic() - started))
+    try:
+        built = build(problem, deadline=deadline - max(JOINT_MIN_SECONDS, JOINT_RESERVE * params.time_limit))
+    except BuildTimeout:
+        return _roster_result(problem, roster, started)
+    _add_hints(built)
+    if roster is None:
+        return _finish(
+            problem,
+            built,
+            params,
+            started,
+            _search(built, replace(params, construct=False), started, on_progress, should_stop),
+        )
+    first = None
+    if not stop() and deadline - time.monotonic() > JOINT_MIN_SECONDS:
+        first = _complete_plan(built, decompose.Plan(roster, {}), params, deadline - time.monotonic())
+    if first is None or stop() or deadline - time.monotonic() < JOINT_MIN_SECONDS:
+        return _roster_result(problem, roster, started)
+    return _finish(
+        problem, built, params, started, _improve(built, params, started, first, on_progress, stop)
+    )
+
+
+def _roster_result(
+    problem: Problem, roster: frozenset[tuple[str, str]] | None, started: float
+) -> SolveResult:
+    """A constructed roster as the result (feasible, nothing proven), or unknown without one."""
+    wall = time.monotonic() - started
+    if roster is None:
+        return SolveResult(UNKNOWN, None, None, wall)
+    checked = validate(problem, roster)
+    if not checked.feasible:  # never expected: construct validates every plan it keeps
+        return SolveResult(UNKNOWN, None, None, wall)
+    chosen = tuple(sorted(roster))
+    return SolveResult(
+        status=FEASIBLE,
+        objective=checked.objective,
+        bound=None,
+        wall_time=wall,
+        assignments=chosen,
+        breakdown=explain.breakdown_scores(checked.scores),
+        holes=explain.holes(problem, chosen),
+        person_load=explain.person_load(problem, chosen),
+        org_load=explain.org_load(problem, chosen),
+    )
 
 
 @dataclass
@@ -316,11 +420,6 @@ def _search(
             built, params, deadline - time.monotonic(), _ProgressReporter(on_progress, should_stop)
         )
         return _Outcome(solver, status)
-    stop = should_stop or (lambda: False)
-    if params.construct and construct.separable(built.rota.problem):
-        constructed = _constructed(built, params, started, stop)
-        if constructed is not None:
-            return _improve(built, params, started, constructed, on_progress, stop)
     first = _ProgressReporter(on_progress, should_stop, stop_at_first=True)
     solver, status = _run(built, replace(params, full_lp=False), 0.9 * (deadline - time.monotonic()), first)
     if status == cp_model.UNKNOWN and not first.stopped_by_caller and deadline - time.monotonic() > 0.05:
@@ -454,22 +553,21 @@ def _pinned(built: BuiltModel, plan: decompose.Plan, *, shifts: bool) -> cp_mode
 
 
 def _constructed(
-    built: BuiltModel, params: SolveParams, started: float, should_stop: Callable[[], bool]
-) -> cp_model.CpSolver | None:
-    """A first solution from ``solver.construct`` (planned, then improved, a few people at a time).
+    problem: Problem, params: SolveParams, started: float, should_stop: Callable[[], bool]
+) -> construct.Roster | None:
+    """A first roster from ``solver.construct`` (planned, then improved, a few people at a time).
 
     CP-SAT's first solution on rotas of a few dozen people is poor, and its LNS improves it
     slowly on two cores shared with the bound proof.  Planning people a few at a time against
     the needs the others leave takes seconds and its sub-models are small; CP-SAT then goes on
     from that roster (a complete hint) with the flow model and the full-LP worker.
     """
-    problem, limit = built.rota.problem, params.time_limit
+    limit = params.time_limit
     roster = construct.construct(problem, started + params.construct_share * limit, params.seed)
     if roster is None or should_stop():
-        return None
+        return roster
     until = started + params.construct_lns_until * limit
-    roster = construct.improve(problem, roster, until, params.seed, should_stop=should_stop, debug=params.log)
-    return _complete_plan(built, decompose.Plan(roster, {}), params, started + limit - time.monotonic())
+    return construct.improve(problem, roster, until, params.seed, should_stop=should_stop, debug=params.log)
 
 
 def _improve(
