@@ -433,6 +433,18 @@ def _count(sub: Problem, options: Options, path: Sequence[int]) -> Counts:
     return Counts(minutes, len(worked), per_type, len(weekends))
 
 
+def runs_of(person: Person) -> Runs:
+    """The person's run rules and the runs their history carries into day 0."""
+    limits, history = person.limits, person.history
+    return Runs(
+        limits.max_consecutive_days,
+        limits.min_consecutive_days or 1,
+        limits.min_consecutive_days_off or 1,
+        history.consecutive_days_worked if history else 0,
+        history.consecutive_days_off if history else 0,
+    )
+
+
 def _search(sub: Problem, person: Person, options: Options) -> list[int] | None:
     """A path keeping the day rules and the counts; None if none was found.
 
@@ -442,13 +454,7 @@ def _search(sub: Problem, person: Person, options: Options) -> list[int] | None:
     limits = person.limits
     if not options.signatures or limits.max_consecutive_days == 0:
         return [OFF] * sub.days
-    runs = Runs(
-        limits.max_consecutive_days,
-        limits.min_consecutive_days or 1,
-        limits.min_consecutive_days_off or 1,
-        person.history.consecutive_days_worked if person.history else 0,
-        person.history.consecutive_days_off if person.history else 0,
-    )
+    runs = runs_of(person)
     auto = _automaton(runs, len(options.class_starts))
     free_weekends = _weekends_off(sub, person, options)
     if free_weekends is not None:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import replace
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from solver import construct
 from solver.instance import Problem, Visit, Weights
+from solver.model import BuildTimeout, build
 from solver.validate import validate
 from tests.solver.factories import NO_FAIRNESS, day_shift, person, problem
 from tests.solver.test_property import problems
@@ -112,3 +115,11 @@ def test_plan_block_without_time_to_optimise_still_returns_a_plan_when_allowed_t
     assert found is not None
     assert not found.optimal
     assert validate(pr, found.pairs).violations == ()
+
+
+def test_build_stops_at_its_deadline() -> None:
+    pr = problem([person("a")], [day_shift(d) for d in range(7)], weights=NO_FAIRNESS)
+
+    with pytest.raises(BuildTimeout):
+        build(pr, deadline=time.monotonic() - 1.0)
+    assert build(pr, deadline=time.monotonic() + 60.0).rota.x
