@@ -513,15 +513,22 @@ def _penalised(
         if path is None:
             return None
         counts = _count(sub, options, path)
-        over = counts.per_type > caps
         weekends_over = limits.max_weekends is not None and counts.weekends > limits.max_weekends
+        over = counts.per_type > caps
+        if over.any() and not weekends_over:
+            # Types of equal price trade places wholesale as their penalties move; moving the few
+            # shifts beyond a cap to other types day by day settles it.
+            repaired = _repair_types(sub, options, path, pricing.cost(pricing.reward), caps)
+            if repaired is not None:
+                return repaired
         if not over.any() and not weekends_over:
             return path
         # Doubling from a small step: the smallest penalty that holds the count costs least coverage.
-        pricing.per_type[over] = np.maximum(2 * pricing.per_type[over], FIRST_PENALTY * scale)
-        if weekends_over:  # a weekend competes with the reward for the shifts worked on it
-            shift_value = abs(pricing.reward) * float(options.minutes.mean()) / 60.0 + scale
-            pricing.weekend = max(2 * pricing.weekend, FIRST_PENALTY * shift_value)
+        # A shift competes with the reward for working it, so the step grows with that reward.
+        step = FIRST_PENALTY * (abs(pricing.reward) * float(options.minutes.mean()) / 60.0 + scale)
+        pricing.per_type[over] = np.maximum(2 * pricing.per_type[over], step)
+        if weekends_over:
+            pricing.weekend = max(2 * pricing.weekend, step)
     return None
 
 
@@ -685,6 +692,41 @@ def _best_move(
                     continue
             best = (price, day, new)
     return None if best is None else (best[1], best[2])
+
+
+def _repair_types(
+    sub: Problem, options: Options, path: list[int], cost: Floats, caps: Ints
+) -> list[int] | None:
+    """Move shifts of over-used types to other options on their days (cheapest first); None if stuck.
+
+    Only changes that keep the successions with both neighbours, the other types' caps and the
+    minutes window are made.
+    """
+    path = path.copy()
+    low, high = _window(sub.people[0])
+    klass = _classes(options)
+    limit = {t: int(caps[i]) for i, t in enumerate(options.types)}
+    while True:
+        counts = _count(sub, options, path)
+        over = np.flatnonzero(counts.per_type > caps)
+        if not over.size:
+            return path
+        best: tuple[float, int, int] | None = None
+        for day, old in enumerate(path):
+            if old == OFF or options.type_index[old] not in over:
+                continue
+            for new in range(len(options.signatures)):
+                if options.type_index[new] == options.type_index[old] or not math.isfinite(cost[day, new]):
+                    continue
+                minutes = counts.minutes + options.minutes[new] - options.minutes[old]
+                price = float(cost[day, new] - cost[day, old])
+                if not low <= minutes <= high or (best is not None and price >= best[0]):
+                    continue
+                if _fits(sub, options, path, counts, limit, klass, day, new):
+                    best = (price, day, new)
+        if best is None:
+            return None
+        path[best[1]] = best[2]
 
 
 def _classes(options: Options) -> Ints:
