@@ -209,16 +209,16 @@ def construct(
     blocks = [order[i : i + block_size] for i in range(0, len(order), block_size)]
     roster: set[Pair] = set()
     for k, block in enumerate(blocks):
-        remaining = deadline - clock()
-        if remaining <= 0:
-            return None
         # People not planned yet hold no shifts, so the residual needs are those left so far.
         sub = residual(problem, roster, set(block))
-        limit = min(MAX_BLOCK_SECONDS, remaining / (len(blocks) - k))
         quick = sequence.plan_person(sub, seed + k) if len(block) == 1 else None
-        if quick is not None and limit < OPTIMISE_MIN_SECONDS:
+        remaining = deadline - clock()
+        limit = min(MAX_BLOCK_SECONDS, remaining / (len(blocks) - k))
+        if quick is not None and limit < OPTIMISE_MIN_SECONDS:  # past the deadline too: it is cheap
             roster |= quick
             continue
+        if remaining <= 0:
+            return None
         result = plan_block(sub, quick or (), limit, seed + k, clock, find_limit=remaining)
         if result is not None:
             roster |= result.pairs
