@@ -12,8 +12,9 @@ what the person's shift is worth against the residual needs and their requests. 
 that count over the horizon (minutes, shifts, shifts per type, weekends) enter the prices as
 Lagrange multipliers: a reward per hour worked, found by bisection so that the minutes land in
 their window, and penalties per shift of an over-used type and per weekend, raised until the
-counts hold.  A plan is returned only if ``solver.validate`` finds no broken hard rule, so rules
-the path does not model (weekly limits, runs of one type, ...) are checked, never assumed.
+counts hold; one-day repairs finish the job where the multipliers jump over a window.  A plan is
+returned only if ``solver.validate`` finds no broken hard rule, so rules the path does not model
+(weekly limits, runs of one type, ...) are checked, never assumed.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
-from solver.instance import MINUTES_PER_DAY, SATURDAY, SUNDAY, Person, Problem, Shift
+from solver.instance import MINUTES_PER_DAY, SATURDAY, SUNDAY, Person, Problem, Request, Shift
 from solver.rules.coverage import matches
 from solver.rules.eligibility import exclusion
 from solver.validate import validate
@@ -36,13 +37,11 @@ Ints = npt.NDArray[np.int64]
 Signature = tuple[str, int, int, int]  # type, start and end in minutes from its day's start, minutes
 OFF = -1
 ROUNDS = 16  # multiplier updates for the per-type and weekend counts
-BISECTIONS = 24
-NOISE = 0.3
+BISECTIONS = 24  # bisection steps on the reward per hour
+NOISE = 0.3  # largest noise added to a day's price, as a share of the median price
 ATTEMPTS = 3  # noise draws before giving up
-FIRST_PENALTY = 0.05
-REPAIRS = (
-    20  # one-day changes to move the minutes into their window  # bisection steps on the reward per hour
-)
+FIRST_PENALTY = 0.05  # first per-type or weekend penalty, as a share of a shift's price
+REPAIRS = 20  # one-day changes to move the minutes into their window
 
 
 @dataclass(frozen=True)
@@ -108,6 +107,10 @@ def _options(sub: Problem, person: Person, rng: np.random.Generator) -> Options 
     banned = {t for t, n in person.limits.max_shifts_per_type.items() if n <= 0}
     best: dict[tuple[int, Signature], tuple[float, Shift]] = {}
     forced: dict[int, Signature] = {}
+    requests: dict[int, list[Request]] = {}
+    for request in sub.requests:
+        if request.person == person.id and request.weight > 0:
+            requests.setdefault(request.day, []).append(request)
     for shift in sub.shifts:
         if pinned.get(shift.id) is False or not 0 <= shift.day < sub.days:
             continue
@@ -116,7 +119,7 @@ def _options(sub: Problem, person: Person, rng: np.random.Generator) -> Options 
         if shift.day == 0 and _after_history(sub, person, shift):
             continue
         sig = _signature(shift)
-        price = _price(sub, person, shift)
+        price = _price(sub, person, shift, requests.get(shift.day, ()))
         if pinned.get(shift.id) is True:
             if forced.get(shift.day, sig) != sig:
                 return None
@@ -146,14 +149,14 @@ def _signature(shift: Shift) -> Signature:
     return (shift.type, shift.start - day_start, shift.end - day_start, shift.duration)
 
 
-def _price(sub: Problem, person: Person, shift: Shift) -> float:
-    """What putting the person on the shift changes in the residual objective."""
+def _price(sub: Problem, person: Person, shift: Shift, requests: Sequence[Request]) -> float:
+    """What putting the person on the shift changes in the residual objective (``requests``: the day's)."""
     price = 0.0
     for need in shift.needs:
         if matches(sub, person, shift, need):
             price += -need.under_weight if need.count > 0 else need.over_weight
-    for request in sub.requests:
-        if request.day == shift.day and request.shift_type in (None, shift.type) and request.weight > 0:
+    for request in requests:
+        if request.shift_type in (None, shift.type):
             price += -request.weight if request.on else request.weight
     previous = sub.previous
     if previous is not None and shift.id in previous.shifts:
