@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from solver import construct
 from solver.instance import Problem, Visit, Weights
-from solver.model import BuildTimeout, build
+from solver.model import BuildTimeout, SolveParams, build, solve
+from solver.result import FEASIBLE
 from solver.validate import validate
 from tests.solver.factories import NO_FAIRNESS, day_shift, person, problem
 from tests.solver.test_property import problems
@@ -123,3 +124,21 @@ def test_build_stops_at_its_deadline() -> None:
     with pytest.raises(BuildTimeout):
         build(pr, deadline=time.monotonic() - 1.0)
     assert build(pr, deadline=time.monotonic() + 60.0).rota.x
+
+
+def test_solve_returns_the_constructed_roster_when_no_time_is_left_for_the_model() -> None:
+    pr = problem(
+        [person("a", min_consecutive_days=2), person("b", min_consecutive_days=2)],
+        [day_shift(d) for d in range(7)],
+        weights=NO_FAIRNESS,
+    )
+
+    # The construct deadline has passed at once, but each person still gets the sequence
+    # builder's plan; the model's build deadline has passed too, so nothing is proven.
+    result = solve(pr, SolveParams(time_limit=0.01, explain_conflicts=False))
+
+    assert result.status == FEASIBLE
+    assert result.bound is None
+    checked = validate(pr, result.assignments)
+    assert checked.violations == ()
+    assert result.objective == checked.objective
