@@ -32,6 +32,7 @@ Pair = tuple[str, str]
 Roster = frozenset[Pair]
 MIN_BLOCK_SECONDS = 0.1
 MAX_BLOCK_SECONDS = 10.0
+MAX_FIND_SECONDS = 600.0  # a block's search for any plan at all, even without a deadline (tests)
 IMPROVE_BLOCK_SECONDS = 1.0
 FIRST_SLICE_SECONDS = 0.25
 STALL_BLOCKS_PER_PERSON = 3
@@ -219,7 +220,8 @@ def construct(
             continue
         if remaining <= 0:
             return None
-        result = plan_block(sub, quick or (), limit, seed + k, clock, find_limit=remaining)
+        finding = min(remaining, MAX_FIND_SECONDS)
+        result = plan_block(sub, quick or (), limit, seed + k, clock, find_limit=finding)
         if result is not None:
             roster |= result.pairs
         elif quick is not None:
