@@ -88,7 +88,7 @@ def request_swap(
         raise InvalidInput(
             "cannot offer this", [FieldError("colleague_id", "choose a colleague and a shift")]
         )
-    if colleague.station_id != requester.station_id:
+    if colleague.station_id != requester.station_id or not colleague.active:
         raise InvalidInput(
             "cannot offer this", [FieldError("colleague_id", "not a colleague of your station")]
         )

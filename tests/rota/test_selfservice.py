@@ -248,3 +248,17 @@ def test_planning_problem_pins_confirmed_signups(session: Session, tiny: TinySta
 
     assert (person_key(tiny.full_timer.id), "T1-1204-ACT3") in {(p.person, p.shift) for p in problem.pins}
     assert (person_key(tiny.full_timer.id), "T1-1204-ACT3") in context.pinned
+
+
+def test_no_shift_is_handed_to_a_colleague_who_left(session: Session, tiny: TinyStation) -> None:
+    _published(tiny, session)
+    wednesday_am = tiny.shift(session, tiny.week + timedelta(days=2), "AM")
+    tiny.on_leave.active = False
+
+    with pytest.raises(InvalidInput) as refused:
+        swaps.request_swap(
+            session, tiny.full_timer, shift_id=wednesday_am.id, colleague_id=tiny.on_leave.id,
+            other_shift_id=None, note="", now=NOW,
+        )  # fmt: skip
+
+    assert [e.where for e in refused.value.errors] == ["colleague_id"]

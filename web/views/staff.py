@@ -177,7 +177,7 @@ def _swap_form(person: Person) -> SwapForm:
     form = SwapForm()
     mine = published_shifts(session, person.id, _today(person))
     form.shift_id.choices = [SelectChoice(s.id, _shift_label(s)) for s in mine]
-    colleagues = [p for p in person.station.people if p.id != person.id]
+    colleagues = [p for p in person.station.people if p.id != person.id and p.active]
     form.colleague_id.choices = [SelectChoice(p.id, f"{p.name} · {p.org.name}") for p in colleagues]
     theirs = sorted(
         {
