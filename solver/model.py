@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
-from solver import construct, decompose, explain, search, station_lns, strategy
+from solver import colgen, construct, decompose, explain, search, station_lns, strategy
 from solver.flow import add_run_flow
 from solver.instance import Problem
 from solver.result import FEASIBLE, INFEASIBLE, OPTIMAL, UNKNOWN, SolveResult
@@ -140,6 +140,9 @@ class SolveParams:
     construct_share: float = 0.5  # at most this share of the time for it (else CP-SAT's first solution)
     construct_lns_until: float = 0.25  # solver.construct.improve until this share of the time has passed
     gap_limit: float = 0.0  # stop at this relative gap between the objective and the proven bound
+    colgen: bool = True  # after construct: price-and-branch (solver.colgen) when construct applies
+    colgen_until: float = 0.7  # ... until this share of the time has passed (the last part: integer master)
+    colgen_master_share: float = 0.2  # share of colgen's own time for the integer master
 
 
 @dataclass(frozen=True)
@@ -344,10 +347,24 @@ def _solve_constructed(
     roster = _constructed(problem, params, started, stop)
     if roster is not None and on_progress is not None:
         on_progress(Progress(validate(problem, roster).objective, 0, time.monotonic() - started))
+    proven: int | None = None
+    if roster is not None and params.colgen and not stop():
+        generated = colgen.generate(
+            problem,
+            started + params.colgen_until * params.time_limit,
+            params.seed,
+            start=roster,
+            threads=max(1, params.workers),
+            master_share=params.colgen_master_share,
+            debug=params.log,
+        )
+        roster, proven = generated.roster or roster, generated.bound
+        if on_progress is not None and generated.objective is not None:
+            on_progress(Progress(generated.objective, proven or 0, time.monotonic() - started))
     try:
         built = build(problem, deadline=deadline - max(JOINT_MIN_SECONDS, JOINT_RESERVE * params.time_limit))
     except BuildTimeout:
-        return _roster_result(problem, roster, started)
+        return _with_bound(_roster_result(problem, roster, started), proven)
     _add_hints(built)
     if roster is None:
         return _finish(
@@ -361,13 +378,20 @@ def _solve_constructed(
     # than once: with less time left than the build took, CP-SAT only overruns its limit
     # (Instance24, 1.1 M variables, CPU share 0.28: 23 s past 300 s).
     if stop() or deadline - time.monotonic() < max(JOINT_MIN_SECONDS, built.build_seconds):
-        return _roster_result(problem, roster, started)
+        return _with_bound(_roster_result(problem, roster, started), proven)
     first = _complete_plan(built, decompose.Plan(roster, {}), params, deadline - time.monotonic())
     if first is None or stop() or deadline - time.monotonic() < JOINT_MIN_SECONDS:
-        return _roster_result(problem, roster, started)
-    return _finish(
-        problem, built, params, started, _improve(built, params, started, first, on_progress, stop)
-    )
+        return _with_bound(_roster_result(problem, roster, started), proven)
+    improved = _improve(built, params, started, first, on_progress, stop)
+    return _with_bound(_finish(problem, built, params, started, improved), proven)
+
+
+def _with_bound(result: SolveResult, proven: int | None) -> SolveResult:
+    """The result with a bound proven elsewhere (column generation) when it is the better one."""
+    if proven is None or result.objective is None or (result.bound is not None and result.bound >= proven):
+        return result
+    bound = min(proven, result.objective)
+    return replace(result, bound=bound, status=OPTIMAL if bound >= result.objective else result.status)
 
 
 def _roster_result(
@@ -567,7 +591,7 @@ def _constructed(
     """
     limit = params.time_limit
     roster = construct.construct(problem, started + params.construct_share * limit, params.seed)
-    if roster is None or should_stop():
+    if roster is None or should_stop() or params.colgen:  # column generation improves it instead
         return roster
     until = started + params.construct_lns_until * limit
     return construct.improve(problem, roster, until, params.seed, should_stop=should_stop, debug=params.log)

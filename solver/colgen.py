@@ -1,0 +1,424 @@
+"""Price-and-branch for separable problems: one plan ("column") per person, coverage priced by LP duals.
+
+When the objective is separable (``solver.construct.separable``) a roster is one plan per person,
+and people interact only through coverage.  The *master LP* chooses a convex mix of known plans per
+person, with the coverage shortfall and surplus of every need as slack variables priced by the
+need's weights.  Its duals π (one per need, between -over_weight and under_weight) price coverage
+for everyone at once; *pricing* asks each person's own one-person CP-SAT model (their hard rules,
+their own penalties — requests, stability — and no needs) for the plan that is cheapest when every
+need it counts towards is worth π.  New plans go into the master; the loop ends when no person has
+a plan cheaper than the master pays for them, or at the deadline.  A CP-SAT *integer master* over
+all plans found (exactly one per person, coverage exact) then gives the roster.
+
+For any π within those limits (the Lagrangian of coverage)
+
+    objective(roster) >= Σ_n count_n·π_n + Σ_p min over p's plans of (own_p(plan) - Σ_{n covered} π_n),
+
+because under_weight·short + over_weight·surplus >= π·(count - covered).  With π rounded to
+multiples of 1/SCALE the pricing objectives are integers, and CP-SAT's proven lower bound of each
+person's pricing problem (optimal or not) makes the right-hand side a valid bound of the problem.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+
+from ortools.linear_solver import pywraplp
+from ortools.sat.python import cp_model
+
+from solver.construct import residual
+from solver.instance import Problem
+from solver.rules.coverage import matches
+from solver.validate import validate
+from solver.variables import Penalty, RotaModel
+
+Pair = tuple[str, str]
+Plan = frozenset[Pair]
+NeedKey = tuple[str, int]  # (shift id, index of the need in the shift)
+SCALE = 100  # duals are rounded to multiples of 1/SCALE, so pricing objectives are integers
+PRICING_SECONDS = 0.3  # most one person's pricing may take in one round (its columns are kept, its
+# bound is weaker; most take 0.01-0.2 s on Curtois 8 and 13, a few over 1 s)
+MIN_PRICING_SECONDS = 0.05
+IMPROVING = 1e-6  # a plan enters the master when its reduced cost is below -IMPROVING (LP units)
+SMOOTHING = 0.5  # weight of the best-bound duals in the duals priced (Wentges smoothing)
+SEED_LIMIT = 2**31
+
+
+@dataclass(frozen=True)
+class NeedTerm:
+    """One coverage need as the master sees it: target count and the weights of missing and surplus people."""
+
+    key: NeedKey
+    count: int
+    under: int
+    over: int
+
+
+@dataclass(frozen=True)
+class Column:
+    """A plan of one person that keeps their hard rules, its own cost, and the needs it counts towards."""
+
+    person: str
+    pairs: Plan
+    cost: int
+    covers: tuple[NeedKey, ...]
+
+
+@dataclass
+class Pricer:
+    """One person's CP-SAT model (no needs); its objective is rewritten for every round's duals."""
+
+    person: str
+    rota: RotaModel
+    penalties: list[Penalty]
+    covers: dict[Pair, tuple[NeedKey, ...]]
+
+    def column(self, pairs: Plan, cost: int) -> Column:
+        """The column of a plan of this person."""
+        keys = tuple(k for pair in sorted(pairs) for k in self.covers.get(pair, ()))
+        return Column(self.person, pairs, cost, keys)
+
+    def price(self, duals: Mapping[NeedKey, int], hint: Plan | None, time_limit: float, seed: int) -> Priced:
+        """Plans cheapest against ``duals`` (integers, SCALE per unit) and a bound of the scaled minimum."""
+        cp = self.rota.cp
+        own = [(p.amount, SCALE * p.weight) for p in self.penalties]
+        covered = [
+            (var, -sum(duals.get(k, 0) for k in self.covers.get(pair, ())))
+            for pair, var in self.rota.x.items()
+        ]
+        terms = own + [(var, c) for var, c in covered if c != 0]
+        cp.minimize(cp_model.LinearExpr.weighted_sum([t for t, _ in terms], [c for _, c in terms]))
+        cp.clear_hints()  # type: ignore[no-untyped-call]  # (untyped in OR-Tools 9.15)
+        if hint is not None:
+            for pair, var in self.rota.x.items():
+                cp.add_hint(var, pair in hint)
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(MIN_PRICING_SECONDS, time_limit)
+        solver.parameters.num_workers = 1
+        solver.parameters.random_seed = seed % SEED_LIMIT
+        collector = _Collector(self)
+        status = solver.solve(cp, collector)
+        if status == cp_model.INFEASIBLE:
+            return Priced(self.person, [], math.inf, True)
+        if status == cp_model.MODEL_INVALID:
+            raise RuntimeError(cp.validate())  # a bug in the model builder
+        if status == cp_model.UNKNOWN:
+            # No plan in the time: CP-SAT's best_objective_bound is then 0, not a bound.  Own
+            # penalties are never negative, so the negative coverage prices bound the minimum.
+            return Priced(self.person, collector.found, float(sum(min(0, c) for _, c in covered)), False)
+        return Priced(self.person, collector.found, solver.best_objective_bound, status == cp_model.OPTIMAL)
+
+
+@dataclass
+class Priced:
+    """The plans one pricing run found (with their scaled pricing values) and its proven bound."""
+
+    person: str
+    found: list[tuple[Column, int]]
+    bound: float  # proven lower bound of the scaled pricing objective (-inf if none)
+    optimal: bool
+
+
+class _Collector(cp_model.CpSolverSolutionCallback):
+    """Keeps every solution of a pricing run as a column."""
+
+    def __init__(self, pricer: Pricer) -> None:
+        super().__init__()
+        self._pricer = pricer
+        self.found: list[tuple[Column, int]] = []
+
+    def on_solution_callback(self) -> None:
+        """Read the plan and its own cost."""
+        pairs = frozenset(pair for pair, var in self._pricer.rota.x.items() if self.boolean_value(var))
+        cost = sum(p.weight * _amount(p, self.value) for p in self._pricer.penalties)
+        self.found.append((self._pricer.column(pairs, cost), round(self.objective_value)))
+
+
+def _amount(penalty: Penalty, value: Callable[[cp_model.LinearExprT], int]) -> int:
+    """A penalty term's true amount in a solution (the max of its lower bounds, see Penalty)."""
+    if penalty.at_least:
+        return max(0, *(int(value(e)) for e in penalty.at_least))
+    return int(value(penalty.amount))
+
+
+def need_terms(problem: Problem) -> list[NeedTerm]:
+    """Every coverage need of the problem."""
+    return [
+        NeedTerm((s.id, k), n.count, n.under_weight, n.over_weight)
+        for s in problem.shifts
+        for k, n in enumerate(s.needs)
+    ]
+
+
+def pricer(problem: Problem, person_id: str) -> Pricer:
+    """The person's one-person model with every need removed: their hard rules and their own penalties."""
+    from solver.model import build  # solver.model imports this module
+
+    alone = residual(problem, (), {person_id})
+    alone = replace(alone, shifts=tuple(replace(s, needs=()) if s.needs else s for s in alone.shifts))
+    built = build(alone)
+    person = problem.people_by_id[person_id]
+    shifts = problem.shifts_by_id
+    covers = {
+        pair: tuple(
+            (pair[1], k)
+            for k, n in enumerate(shifts[pair[1]].needs)
+            if matches(problem, person, shifts[pair[1]], n)
+        )
+        for pair in built.rota.x
+    }
+    return Pricer(person_id, built.rota, built.penalties, covers)
+
+
+@dataclass
+class MasterLP:
+    """The master LP's solution: its value, duals per need and the weight of each column."""
+
+    value: float
+    duals: dict[NeedKey, float]
+    weights: dict[str, list[tuple[Column, float]]]
+
+
+def solve_master_lp(needs: Sequence[NeedTerm], columns: Mapping[str, Sequence[Column]]) -> MasterLP:
+    """min Σ cost·λ + under·short + over·surplus; Σ λ = 1 per person, covered + short - surplus = count."""
+    lp = pywraplp.Solver.CreateSolver("GLOP")
+    objective = lp.Objective()
+    objective.SetMinimization()
+    rows = {}
+    for need in needs:
+        row = lp.Constraint(need.count, need.count)
+        short, surplus = lp.NumVar(0, lp.infinity(), ""), lp.NumVar(0, lp.infinity(), "")
+        row.SetCoefficient(short, 1)
+        row.SetCoefficient(surplus, -1)
+        objective.SetCoefficient(short, need.under)
+        objective.SetCoefficient(surplus, need.over)
+        rows[need.key] = row
+    chosen: dict[str, list[tuple[Column, pywraplp.Variable]]] = {}
+    for person, cols in columns.items():
+        one = lp.Constraint(1, 1)
+        for col in cols:
+            var = lp.NumVar(0, lp.infinity(), "")
+            one.SetCoefficient(var, 1)
+            objective.SetCoefficient(var, col.cost)
+            for key in col.covers:
+                rows[key].SetCoefficient(var, rows[key].GetCoefficient(var) + 1)
+            chosen.setdefault(person, []).append((col, var))
+    if lp.Solve() != pywraplp.Solver.OPTIMAL:
+        raise RuntimeError("master LP not solved")  # never expected: it is feasible and bounded
+    return MasterLP(
+        objective.Value(),
+        {key: row.dual_value() for key, row in rows.items()},
+        {p: [(c, v.solution_value()) for c, v in cv] for p, cv in chosen.items()},
+    )
+
+
+def scaled_duals(needs: Sequence[NeedTerm], duals: Mapping[NeedKey, float]) -> dict[NeedKey, int]:
+    """Duals as integers (SCALE per unit), inside the limits that keep the Lagrangian bound valid."""
+    return {
+        n.key: min(SCALE * n.under, max(-SCALE * n.over, round(SCALE * duals.get(n.key, 0.0)))) for n in needs
+    }
+
+
+def lagrangian_bound(
+    needs: Sequence[NeedTerm], duals: Mapping[NeedKey, int], priced: Iterable[Priced]
+) -> float:
+    """Σ count·π + Σ_p (proven bound of p's pricing), in objective units (pricing covers every person)."""
+    return (sum(n.count * duals.get(n.key, 0) for n in needs) + sum(p.bound for p in priced)) / SCALE
+
+
+def integer_master(
+    needs: Sequence[NeedTerm],
+    columns: Mapping[str, Sequence[Column]],
+    hint: Mapping[str, Column],
+    time_limit: float,
+) -> dict[str, Column] | None:
+    """The best choice of one known column per person, coverage priced exactly; None if none found.
+
+    A MIP (SCIP, shipped with OR-Tools): on a pool of 300 Curtois-8 plans it reached 3763 in 10 s
+    where CP-SAT with one or two workers stayed at 7502 and 6068 (the LP bound was 2752); the
+    master's LP relaxation is what guides the search here.
+    """
+    mip = pywraplp.Solver.CreateSolver("SCIP")
+    mip.SetTimeLimit(max(50, int(1000 * time_limit)))
+    objective = mip.Objective()
+    objective.SetMinimization()
+    rows = {}
+    for need in needs:
+        row = mip.Constraint(need.count, need.count)
+        short, surplus = mip.NumVar(0, mip.infinity(), ""), mip.NumVar(0, mip.infinity(), "")
+        row.SetCoefficient(short, 1)
+        row.SetCoefficient(surplus, -1)
+        objective.SetCoefficient(short, need.under)
+        objective.SetCoefficient(surplus, need.over)
+        rows[need.key] = row
+    chosen: dict[str, list[tuple[Column, pywraplp.Variable]]] = {}
+    hinted: list[tuple[pywraplp.Variable, float]] = []
+    for person, cols in columns.items():
+        one = mip.Constraint(1, 1)
+        for col in cols:
+            var = mip.BoolVar("")
+            one.SetCoefficient(var, 1)
+            objective.SetCoefficient(var, col.cost)
+            for key in col.covers:
+                rows[key].SetCoefficient(var, rows[key].GetCoefficient(var) + 1)
+            chosen.setdefault(person, []).append((col, var))
+            if person in hint:
+                hinted.append((var, float(hint[person] == col)))
+    if hinted:
+        mip.SetHint([v for v, _ in hinted], [x for _, x in hinted])
+    if mip.Solve() not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        return None
+    return {p: max(pick, key=lambda cv: cv[1].solution_value())[0] for p, pick in chosen.items()}
+
+
+@dataclass
+class Outcome:
+    """What column generation found: the best roster (if any), its objective, and the best proven bound."""
+
+    roster: frozenset[Pair] | None
+    objective: int | None
+    bound: int | None
+    rounds: int = 0
+    columns: int = 0
+    lp_value: float | None = None
+    converged: bool = False  # the master LP is solved over all plans (lp_value is the LP optimum)
+    log: list[str] = field(default_factory=list)
+
+
+def generate(
+    problem: Problem,
+    deadline: float,
+    seed: int,
+    start: Iterable[Pair] = (),
+    threads: int = 2,
+    master_share: float = 0.25,
+    clock: Callable[[], float] = time.monotonic,
+    debug: bool = False,
+) -> Outcome:
+    """Column generation until the deadline (the last ``master_share`` of the time for the integer master).
+
+    ``start``: a roster meeting every hard rule whose plans seed the master (else each person's
+    own cheapest plan does).  The roster returned is the better of ``start`` and the master's.
+    """
+    began = clock()
+    master_at = began + (1 - master_share) * (deadline - began)
+    needs = need_terms(problem)
+    start_pairs = frozenset(start)
+    pricers: dict[str, Pricer] = {}
+    for person in problem.people:
+        if clock() > master_at:
+            return Outcome(None, None, None, log=["pricers not built in time"])
+        pricers[person.id] = pricer(problem, person.id)
+    columns: dict[str, list[Column]] = {p: [] for p in pricers}
+    seen: set[tuple[str, Plan]] = set()
+    incumbent: dict[str, Column] = {}
+
+    def add(col: Column) -> None:
+        if (col.person, col.pairs) not in seen:
+            seen.add((col.person, col.pairs))
+            columns[col.person].append(col)
+
+    if start_pairs:
+        for pid, pr in pricers.items():
+            mine = frozenset(pair for pair in start_pairs if pair[0] == pid)
+            col = pr.column(mine, validate(pr.rota.problem, mine).objective)  # needs removed: own cost
+            add(col)
+            incumbent[pid] = col
+    outcome = Outcome(None, None, None)
+    best_bound = -math.inf
+    stable: dict[NeedKey, int] | None = None  # the duals of the best bound so far
+    exact = False  # price at the LP's own duals this round (after smoothed duals found nothing)
+    pool = ThreadPoolExecutor(max_workers=max(1, threads))
+    try:
+        rounds = 0
+        while clock() < master_at:
+            missing = [p for p in pricers if not columns[p]]
+            lp = solve_master_lp(needs, columns) if not missing else None
+            raw = scaled_duals(needs, lp.duals if lp is not None else {})
+            smooth = stable is not None and not exact
+            duals = raw if stable is None or not smooth else _mix(stable, raw)
+            hints = {p: max(lp.weights[p], key=lambda cw: cw[1])[0].pairs for p in pricers} if lp else {}
+            left = master_at - clock()
+            per = min(PRICING_SECONDS, max(MIN_PRICING_SECONDS, 2 * threads * left / max(1, len(pricers))))
+            jobs = [
+                pool.submit(pr.price, duals, hints.get(p), per, seed + 7919 * rounds + i)
+                for i, (p, pr) in enumerate(pricers.items())
+            ]
+            results = [job.result() for job in jobs]
+            rounds += 1
+            if any(r.bound == math.inf for r in results):
+                outcome.log.append("a person has no plan that keeps their hard rules")
+                return outcome
+            bound = lagrangian_bound(needs, duals, results)
+            if bound > best_bound:
+                best_bound, stable = bound, duals
+            added = 0
+            for res in results:
+                mu = _convexity_dual(lp, res.person, raw) if lp is not None else math.inf
+                for col, _ in res.found:
+                    reduced = col.cost - sum(raw[k] for k in col.covers) / SCALE - mu
+                    if reduced < -IMPROVING or not columns[col.person]:
+                        added += (col.person, col.pairs) not in seen
+                        add(col)
+            if lp is not None:
+                outcome.lp_value = lp.value
+            if debug:
+                lpv = f"{lp.value:.1f}" if lp else "-"
+                print(
+                    f"colgen round {rounds}: lp {lpv} bound {bound:.1f} best {best_bound:.1f} added {added}"
+                )
+            if lp is not None and added == 0:
+                if not smooth and all(r.optimal for r in results):
+                    outcome.converged = True  # no plan prices out at the LP's duals: the LP is solved
+                    break
+                exact = smooth  # a mispricing at the smoothed duals: price at the LP's own next
+            else:
+                exact = False
+        outcome.rounds = rounds
+    finally:
+        pool.shutdown(wait=True)
+    outcome.columns = sum(len(c) for c in columns.values())
+    if math.isfinite(best_bound):
+        outcome.bound = math.ceil(best_bound - 1e-6)
+    if all(columns.values()):
+        picked = integer_master(needs, columns, incumbent, deadline - clock())
+        if debug:
+            value = None if picked is None else _cost(needs, picked)
+            print(f"colgen master: {value} of {outcome.columns} columns")
+        if picked is not None:
+            roster = frozenset(pair for col in picked.values() for pair in col.pairs)
+            checked = validate(problem, roster)
+            if checked.feasible:
+                outcome.roster, outcome.objective = roster, checked.objective
+    if start_pairs:
+        checked = validate(problem, start_pairs)
+        if checked.feasible and (outcome.objective is None or checked.objective < outcome.objective):
+            outcome.roster, outcome.objective = start_pairs, checked.objective
+    return outcome
+
+
+def _mix(stable: Mapping[NeedKey, int], raw: Mapping[NeedKey, int]) -> dict[NeedKey, int]:
+    """Duals between the best-bound ones and the LP's (Wentges smoothing: fewer, steadier rounds)."""
+    return {k: round(SMOOTHING * stable[k] + (1 - SMOOTHING) * v) for k, v in raw.items()}
+
+
+def _convexity_dual(lp: MasterLP, person: str, duals: Mapping[NeedKey, int]) -> float:
+    """μ_p: the least reduced cost of the person's columns at the (scaled) duals, 0 at the LP's own duals."""
+    return min(c.cost - sum(duals[k] for k in c.covers) / SCALE for c, _ in lp.weights[person])
+
+
+def _cost(needs: Sequence[NeedTerm], picked: Mapping[str, Column]) -> int:
+    """The objective of one column per person."""
+    covered: dict[NeedKey, int] = {}
+    for col in picked.values():
+        for key in col.covers:
+            covered[key] = covered.get(key, 0) + 1
+    coverage = sum(
+        n.under * max(0, n.count - covered.get(n.key, 0)) + n.over * max(0, covered.get(n.key, 0) - n.count)
+        for n in needs
+    )
+    return coverage + sum(col.cost for col in picked.values())

@@ -1,0 +1,162 @@
+"""solver.colgen: the master LP, its duals, the Lagrangian bound and the rosters of price-and-branch."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from solver import colgen
+from solver.instance import Problem, Request
+from solver.model import SolveParams, solve
+from solver.result import OPTIMAL
+from solver.validate import validate
+from tests.solver.factories import day_shift, person, problem
+from tests.solver.test_construct import separable_problems
+
+FEW = settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+SAFETY = 30.0  # seconds: a safety net only, the small problems converge in a fraction of it
+CURTOIS = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "curtois"
+
+
+def _generate(pr: Problem, seed: int = 0) -> colgen.Outcome:
+    """Column generation from scratch on one thread, converging long before the safety deadline."""
+    return colgen.generate(pr, deadline=_now() + SAFETY, seed=seed, threads=1, master_share=0.0)
+
+
+def _now() -> float:
+    import time
+
+    return time.monotonic()
+
+
+def _all_columns(pr: Problem) -> dict[str, list[colgen.Column]]:
+    """Every plan of every person that keeps their hard rules, by brute force over their shifts."""
+    columns: dict[str, list[colgen.Column]] = {}
+    for p in pr.people:
+        pricer = colgen.pricer(pr, p.id)
+        own = pricer.rota.problem  # the person alone, needs removed
+        pairs = list(pricer.rota.x)
+        for size in range(len(pairs) + 1):
+            for chosen in itertools.combinations(pairs, size):
+                checked = validate(own, chosen)
+                if checked.feasible:
+                    columns.setdefault(p.id, []).append(pricer.column(frozenset(chosen), checked.objective))
+    return columns
+
+
+def _two_people() -> Problem:
+    """Two people over four days, one able to work at most twice, with requests that pull apart."""
+    return problem(
+        [person("a", max_shifts=2, max_consecutive_days=1), person("b", max_shifts=3)],
+        [day_shift(d, count=1 + (d == 2), over=3) for d in range(4)],
+        days=4,
+        requests=(
+            Request("a", 0, None, False, 40),
+            Request("b", 1, None, False, 7),
+            Request("b", 2, "D", True, 5),
+        ),
+    )
+
+
+def test_master_lp_duals_price_every_column_non_negative() -> None:
+    pr = _two_people()
+    columns = _all_columns(pr)
+    needs = colgen.need_terms(pr)
+
+    lp = colgen.solve_master_lp(needs, columns)
+
+    for cols in columns.values():
+        mu = min(c.cost - sum(lp.duals[k] for k in c.covers) for c in cols)
+        chosen = [c for c, w in lp.weights[cols[0].person] if w > 1e-9]
+        assert all(c.cost - sum(lp.duals[k] for k in c.covers) == pytest.approx(mu) for c in chosen)
+    value = sum(n.count * lp.duals[n.key] for n in needs) + sum(
+        min(c.cost - sum(lp.duals[k] for k in c.covers) for c in cols) for cols in columns.values()
+    )
+    assert value == pytest.approx(lp.value)  # strong duality: the Lagrangian at the LP's duals
+
+
+def test_generate_reaches_the_brute_force_lp_and_its_bound() -> None:
+    pr = _two_people()
+    brute = colgen.solve_master_lp(colgen.need_terms(pr), _all_columns(pr))
+
+    outcome = _generate(pr)
+
+    assert outcome.converged
+    assert outcome.lp_value == pytest.approx(brute.value)
+    assert outcome.bound == math.ceil(brute.value - 1e-6)
+
+
+def test_generate_roster_is_valid_and_scored_by_validate() -> None:
+    pr = _two_people()
+    optimum = solve(pr, SolveParams(time_limit=SAFETY, workers=1, seed=1, construct=False))
+
+    outcome = _generate(pr)
+
+    assert optimum.status == OPTIMAL
+    assert outcome.roster is not None
+    checked = validate(pr, outcome.roster)
+    assert checked.violations == ()
+    assert outcome.objective == checked.objective
+    assert outcome.bound is not None
+    assert outcome.bound <= optimum.objective <= outcome.objective
+
+
+def test_generate_keeps_a_better_start() -> None:
+    pr = _two_people()
+    best = solve(pr, SolveParams(time_limit=SAFETY, workers=1, seed=1, construct=False))
+
+    outcome = colgen.generate(pr, deadline=_now() + SAFETY, seed=0, start=best.assignments, threads=1)
+
+    assert outcome.objective is not None
+    assert outcome.objective <= best.objective
+
+
+def test_generate_finds_nothing_when_a_person_has_no_plan() -> None:
+    pr = problem([person("a", min_shifts=5)], [day_shift(d) for d in range(3)], days=3)
+
+    outcome = _generate(pr)
+
+    assert outcome.roster is None
+    assert outcome.bound is None
+
+
+def test_scaled_duals_stay_inside_the_need_weights() -> None:
+    needs = [colgen.NeedTerm(("s", 0), 1, 100, 1), colgen.NeedTerm(("t", 0), 0, 100, 1)]
+
+    scaled = colgen.scaled_duals(needs, {("s", 0): 250.0, ("t", 0): -7.5})
+
+    assert scaled == {("s", 0): 100 * colgen.SCALE, ("t", 0): -1 * colgen.SCALE}
+
+
+@FEW
+@given(separable_problems())
+def test_bound_never_exceeds_the_optimum(pr: Problem) -> None:
+    optimum = solve(pr, SolveParams(time_limit=SAFETY, workers=1, seed=1, construct=False))
+
+    outcome = _generate(pr)
+
+    if optimum.status != OPTIMAL:  # infeasible, or (never seen) not proven in time
+        return
+    assert outcome.bound is not None
+    assert outcome.bound <= optimum.objective
+    assert outcome.roster is not None
+    assert validate(pr, outcome.roster).violations == ()
+
+
+@pytest.mark.skipif(not CURTOIS.is_dir(), reason="the Curtois instances are not beside the repository")
+@pytest.mark.parametrize(("number", "optimum"), [(1, 607), (2, 828)])
+def test_curtois_bound_below_the_proven_optimum(number: int, optimum: int) -> None:
+    from rota.importers.curtois import parse_file, to_problem
+
+    pr = to_problem(parse_file(CURTOIS / f"Instance{number}.txt"))
+
+    outcome = colgen.generate(pr, deadline=_now() + 15.0, seed=0, threads=1)
+
+    assert outcome.bound is not None
+    assert 0 < outcome.bound <= optimum
+    assert outcome.roster is not None
+    assert validate(pr, outcome.roster).violations == ()
