@@ -30,8 +30,9 @@ from dataclasses import dataclass, field, replace
 from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
+from solver import sequence
 from solver.construct import residual
-from solver.instance import Problem
+from solver.instance import Need, Problem
 from solver.rules.coverage import matches
 from solver.validate import validate
 from solver.variables import Penalty, RotaModel
@@ -46,6 +47,7 @@ MIN_PRICING_SECONDS = 0.05
 IMPROVING = 1e-6  # a plan enters the master when its reduced cost is below -IMPROVING (LP units)
 SMOOTHING = 0.5  # weight of the best-bound duals in the duals priced (Wentges smoothing)
 SEED_LIMIT = 2**31
+DIVE_FIX = 0.15  # share of the free people fixed at each step of the dive
 
 
 @dataclass(frozen=True)
@@ -82,14 +84,34 @@ class Pricer:
         keys = tuple(k for pair in sorted(pairs) for k in self.covers.get(pair, ()))
         return Column(self.person, pairs, cost, keys)
 
-    def price(self, duals: Mapping[NeedKey, int], hint: Plan | None, time_limit: float, seed: int) -> Priced:
-        """Plans cheapest against ``duals`` (integers, SCALE per unit) and a bound of the scaled minimum."""
-        cp = self.rota.cp
-        own = [(p.amount, SCALE * p.weight) for p in self.penalties]
+    def value(self, col: Column, duals: Mapping[NeedKey, int]) -> int:
+        """The column's pricing objective at these duals (SCALE per unit)."""
+        return SCALE * col.cost - sum(duals.get(k, 0) for k in col.covers)
+
+    def price(
+        self,
+        duals: Mapping[NeedKey, int],
+        hint: Plan | None,
+        time_limit: float,
+        seed: int,
+        beat: float | None = None,
+    ) -> Priced:
+        """Plans cheapest against ``duals`` (integers, SCALE per unit) and a bound of the scaled minimum.
+
+        With ``beat``, the sequence builder's plan is tried first and returned alone (with only the
+        trivial bound) when its pricing value is below ``beat``; else, or without, CP-SAT prices.
+        """
         covered = [
             (var, -sum(duals.get(k, 0) for k in self.covers.get(pair, ())))
             for pair, var in self.rota.x.items()
         ]
+        trivial = float(sum(min(0, c) for _, c in covered))  # own penalties are never negative
+        if beat is not None:
+            quick = self.quick(duals, seed)
+            if quick is not None and self.value(quick, duals) < beat:
+                return Priced(self.person, [(quick, self.value(quick, duals))], trivial, False)
+        cp = self.rota.cp
+        own = [(p.amount, SCALE * p.weight) for p in self.penalties]
         terms = own + [(var, c) for var, c in covered if c != 0]
         cp.minimize(cp_model.LinearExpr.weighted_sum([t for t, _ in terms], [c for _, c in terms]))
         cp.clear_hints()  # type: ignore[no-untyped-call]  # (untyped in OR-Tools 9.15)
@@ -106,11 +128,46 @@ class Pricer:
             return Priced(self.person, [], math.inf, True)
         if status == cp_model.MODEL_INVALID:
             raise RuntimeError(cp.validate())  # a bug in the model builder
-        if status == cp_model.UNKNOWN:
-            # No plan in the time: CP-SAT's best_objective_bound is then 0, not a bound.  Own
-            # penalties are never negative, so the negative coverage prices bound the minimum.
-            return Priced(self.person, collector.found, float(sum(min(0, c) for _, c in covered)), False)
+        if status == cp_model.UNKNOWN:  # no plan in the time: best_objective_bound is then 0, not a bound
+            return Priced(self.person, collector.found, trivial, False)
         return Priced(self.person, collector.found, solver.best_objective_bound, status == cp_model.OPTIMAL)
+
+    def quick(self, duals: Mapping[NeedKey, int], seed: int) -> Column | None:
+        """The sequence builder's plan against the duals (milliseconds; a heuristic, checked by validate).
+
+        The builder prices a shift by its needs and the requests, so the duals become one need per
+        shift (a person short at the dual's value, or a surplus person beyond a count of 0) and the
+        person's own weights are scaled like the duals.
+        """
+        alone = self.rota.problem
+        worth: dict[str, int] = {}
+        for pair, keys in self.covers.items():
+            worth[pair[1]] = sum(duals.get(k, 0) for k in keys)
+        shifts = tuple(
+            replace(
+                s,
+                needs=(
+                    Need(
+                        int(worth[s.id] > 0),
+                        under_weight=max(0, worth[s.id]),
+                        over_weight=max(0, -worth[s.id]),
+                    ),
+                ),
+            )
+            if worth.get(s.id)
+            else s
+            for s in alone.shifts
+        )
+        priced = replace(
+            alone,
+            shifts=shifts,
+            requests=tuple(replace(r, weight=SCALE * r.weight) for r in alone.requests),
+            weights=replace(alone.weights, stability_per_change=SCALE * alone.weights.stability_per_change),
+        )
+        plan = sequence.plan_person(priced, seed)
+        if plan is None:
+            return None
+        return self.column(plan, validate(alone, plan).objective)
 
 
 @dataclass
@@ -295,82 +352,153 @@ def generate(
     seed: int,
     start: Iterable[Pair] = (),
     threads: int = 2,
-    master_share: float = 0.25,
+    master_share: float = 0.1,
+    dive_share: float = 0.25,
+    quick_pricing: bool = True,
     clock: Callable[[], float] = time.monotonic,
     debug: bool = False,
 ) -> Outcome:
-    """Column generation until the deadline (the last ``master_share`` of the time for the integer master).
+    """Column generation, a dive, then the integer master, all by the deadline.
 
-    ``start``: a roster meeting every hard rule whose plans seed the master (else each person's
-    own cheapest plan does).  The roster returned is the better of ``start`` and the master's.
+    The root column generation runs until the last ``dive_share + master_share`` of the time; the
+    dive (``_Generation.dive``) in the ``dive_share`` after it; the integer master, hinted with
+    the dive's roster, in the rest.  ``start``: a roster meeting every hard rule whose plans seed
+    the master (else each person's own cheapest plan does).  The roster returned is the best of
+    ``start``, the dive's and the master's.
     """
     began = clock()
-    master_at = began + (1 - master_share) * (deadline - began)
+    span = deadline - began
+    root_until = began + (1 - master_share - dive_share) * span
+    dive_until = began + (1 - master_share) * span
     needs = need_terms(problem)
     start_pairs = frozenset(start)
     pricers: dict[str, Pricer] = {}
     for person in problem.people:
-        if clock() > master_at:
+        if clock() > root_until:
             return Outcome(None, None, None, log=["pricers not built in time"])
         pricers[person.id] = pricer(problem, person.id)
-    columns: dict[str, list[Column]] = {p: [] for p in pricers}
-    seen: set[tuple[str, Plan]] = set()
-    incumbent: dict[str, Column] = {}
-
-    def add(col: Column) -> None:
-        if (col.person, col.pairs) not in seen:
-            seen.add((col.person, col.pairs))
-            columns[col.person].append(col)
-
-    if start_pairs:
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        gen = _Generation(needs, pricers, pool, seed, threads, quick_pricing, clock, debug)
+        incumbent: dict[str, Column] = {}
         for pid, pr in pricers.items():
-            mine = frozenset(pair for pair in start_pairs if pair[0] == pid)
-            col = pr.column(mine, validate(pr.rota.problem, mine).objective)  # needs removed: own cost
-            add(col)
-            incumbent[pid] = col
-    outcome = Outcome(None, None, None)
-    best_bound = -math.inf
-    stable: dict[NeedKey, int] | None = None  # the duals of the best bound so far
-    exact = False  # price at the LP's own duals this round (after smoothed duals found nothing)
-    pool = ThreadPoolExecutor(max_workers=max(1, threads))
-    try:
-        rounds = 0
-        while clock() < master_at:
-            missing = [p for p in pricers if not columns[p]]
-            lp = solve_master_lp(needs, columns) if not missing else None
-            raw = scaled_duals(needs, lp.duals if lp is not None else {})
+            if start_pairs:
+                mine = frozenset(pair for pair in start_pairs if pair[0] == pid)
+                incumbent[pid] = pr.column(mine, validate(pr.rota.problem, mine).objective)  # own cost
+                gen.add(incumbent[pid])
+        outcome = gen.root(root_until)
+        if outcome.log:  # no plan for someone
+            return outcome
+        dived = gen.dive(dive_until) if all(gen.columns.values()) else None
+    outcome.columns = sum(len(c) for c in gen.columns.values())
+    candidates: list[frozenset[Pair]] = []
+    if dived is not None:
+        candidates.append(frozenset(pair for col in dived.values() for pair in col.pairs))
+        incumbent = dived if not incumbent or _cost(needs, dived) < _cost(needs, incumbent) else incumbent
+    if all(gen.columns.values()):
+        picked = integer_master(needs, gen.columns, incumbent, deadline - clock())
+        if debug:
+            print(f"colgen: dive {dived and _cost(needs, dived)}, master {picked and _cost(needs, picked)}")
+        if picked is not None:
+            candidates.append(frozenset(pair for col in picked.values() for pair in col.pairs))
+    if start_pairs:
+        candidates.append(start_pairs)
+    for roster in candidates:
+        checked = validate(problem, roster)
+        if checked.feasible and (outcome.objective is None or checked.objective < outcome.objective):
+            outcome.roster, outcome.objective = roster, checked.objective
+    return outcome
+
+
+@dataclass
+class _Generation:
+    """The column pool and the pricing rounds over it (the root and the dive share both)."""
+
+    needs: Sequence[NeedTerm]
+    pricers: dict[str, Pricer]
+    pool: ThreadPoolExecutor
+    seed: int
+    threads: int
+    quick: bool
+    clock: Callable[[], float]
+    debug: bool
+    columns: dict[str, list[Column]] = field(default_factory=dict)
+    seen: set[tuple[str, Plan]] = field(default_factory=set)
+    rounds: int = 0
+
+    def __post_init__(self) -> None:
+        self.columns = {p: [] for p in self.pricers}
+
+    def add(self, col: Column) -> bool:
+        """Put a column into the pool; False if it was there."""
+        if (col.person, col.pairs) in self.seen:
+            return False
+        self.seen.add((col.person, col.pairs))
+        self.columns[col.person].append(col)
+        return True
+
+    def price(
+        self,
+        people: Sequence[str],
+        lp: MasterLP | None,
+        raw: Mapping[NeedKey, int],
+        duals: Mapping[NeedKey, int],
+        until: float,
+    ) -> tuple[list[Priced], int]:
+        """One pricing round over ``people`` at ``duals``; the columns improving at ``raw`` join the pool."""
+        hints = {p: max(lp.weights[p], key=lambda cw: cw[1])[0].pairs for p in people} if lp else {}
+        left = until - self.clock()
+        per = min(PRICING_SECONDS, max(MIN_PRICING_SECONDS, 2 * self.threads * left / max(1, len(people))))
+        # The sequence builder prices first; CP-SAT only where its plan beats no known one.
+        beats = {
+            p: min((self.pricers[p].value(c, duals) for c in self.columns[p]), default=math.inf)
+            for p in people
+        }
+        jobs = [
+            self.pool.submit(
+                self.pricers[p].price,
+                duals,
+                hints.get(p),
+                per,
+                self.seed + 7919 * self.rounds + i,
+                beats[p] if self.quick else None,
+            )
+            for i, p in enumerate(people)
+        ]
+        results = [job.result() for job in jobs]
+        self.rounds += 1
+        added = 0
+        for res in results:
+            mu = _convexity_dual(lp, res.person, raw) if lp is not None else math.inf
+            for col, _ in res.found:
+                reduced = col.cost - sum(raw[k] for k in col.covers) / SCALE - mu
+                if reduced < -IMPROVING or not self.columns[col.person]:
+                    added += self.add(col)
+        return results, added
+
+    def root(self, until: float) -> Outcome:
+        """Column generation over everyone until the LP is solved or the time is up, with the best bound."""
+        outcome = Outcome(None, None, None)
+        best_bound = -math.inf
+        stable: dict[NeedKey, int] | None = None  # the duals of the best bound so far
+        exact = False  # price at the LP's own duals this round (after smoothed duals found nothing)
+        people = list(self.pricers)
+        while self.clock() < until:
+            lp = solve_master_lp(self.needs, self.columns) if all(self.columns.values()) else None
+            raw = scaled_duals(self.needs, lp.duals if lp is not None else {})
             smooth = stable is not None and not exact
             duals = raw if stable is None or not smooth else _mix(stable, raw)
-            hints = {p: max(lp.weights[p], key=lambda cw: cw[1])[0].pairs for p in pricers} if lp else {}
-            left = master_at - clock()
-            per = min(PRICING_SECONDS, max(MIN_PRICING_SECONDS, 2 * threads * left / max(1, len(pricers))))
-            jobs = [
-                pool.submit(pr.price, duals, hints.get(p), per, seed + 7919 * rounds + i)
-                for i, (p, pr) in enumerate(pricers.items())
-            ]
-            results = [job.result() for job in jobs]
-            rounds += 1
+            results, added = self.price(people, lp, raw, duals, until)
             if any(r.bound == math.inf for r in results):
                 outcome.log.append("a person has no plan that keeps their hard rules")
                 return outcome
-            bound = lagrangian_bound(needs, duals, results)
+            bound = lagrangian_bound(self.needs, duals, results)
             if bound > best_bound:
-                best_bound, stable = bound, duals
-            added = 0
-            for res in results:
-                mu = _convexity_dual(lp, res.person, raw) if lp is not None else math.inf
-                for col, _ in res.found:
-                    reduced = col.cost - sum(raw[k] for k in col.covers) / SCALE - mu
-                    if reduced < -IMPROVING or not columns[col.person]:
-                        added += (col.person, col.pairs) not in seen
-                        add(col)
+                best_bound, stable = bound, dict(duals)
             if lp is not None:
                 outcome.lp_value = lp.value
-            if debug:
+            if self.debug:
                 lpv = f"{lp.value:.1f}" if lp else "-"
-                print(
-                    f"colgen round {rounds}: lp {lpv} bound {bound:.1f} best {best_bound:.1f} added {added}"
-                )
+                print(f"colgen round {self.rounds}: lp {lpv} bound {bound:.1f} ({best_bound:.1f}) +{added}")
             if lp is not None and added == 0:
                 if not smooth and all(r.optimal for r in results):
                     outcome.converged = True  # no plan prices out at the LP's duals: the LP is solved
@@ -378,27 +506,40 @@ def generate(
                 exact = smooth  # a mispricing at the smoothed duals: price at the LP's own next
             else:
                 exact = False
-        outcome.rounds = rounds
-    finally:
-        pool.shutdown(wait=True)
-    outcome.columns = sum(len(c) for c in columns.values())
-    if math.isfinite(best_bound):
-        outcome.bound = math.ceil(best_bound - 1e-6)
-    if all(columns.values()):
-        picked = integer_master(needs, columns, incumbent, deadline - clock())
-        if debug:
-            value = None if picked is None else _cost(needs, picked)
-            print(f"colgen master: {value} of {outcome.columns} columns")
-        if picked is not None:
-            roster = frozenset(pair for col in picked.values() for pair in col.pairs)
-            checked = validate(problem, roster)
-            if checked.feasible:
-                outcome.roster, outcome.objective = roster, checked.objective
-    if start_pairs:
-        checked = validate(problem, start_pairs)
-        if checked.feasible and (outcome.objective is None or checked.objective < outcome.objective):
-            outcome.roster, outcome.objective = start_pairs, checked.objective
-    return outcome
+        outcome.rounds = self.rounds
+        if math.isfinite(best_bound):
+            outcome.bound = math.ceil(best_bound - 1e-6)
+        return outcome
+
+    def dive(self, until: float) -> dict[str, Column]:
+        """Fix the people whose plans the LP weighs most, a few at a time, pricing the others in between.
+
+        Price-and-branch's master over the root's columns alone is far from its LP (Curtois 8: a
+        converged LP of 1297, the best integer choice found by SCIP in 10 s 2005): the columns that
+        fit the people fixed so far are generated as the dive goes.  When the time is up, everyone
+        left gets their heaviest column.
+        """
+        fixed: dict[str, Column] = {}
+        while len(fixed) < len(self.pricers):
+            pool = {p: [fixed[p]] if p in fixed else cols for p, cols in self.columns.items()}
+            lp = solve_master_lp(self.needs, pool)
+            free = [p for p in self.pricers if p not in fixed]
+            best = {p: max(lp.weights[p], key=lambda cw: cw[1]) for p in free}
+            if self.clock() >= until:
+                fixed.update((p, best[p][0]) for p in free)
+                break
+            heavy = sorted(free, key=lambda p: -best[p][1])
+            fixed.update((p, best[p][0]) for p in heavy[: max(1, math.ceil(DIVE_FIX * len(free)))])
+            rest = [p for p in free if p not in fixed]
+            if rest:
+                lp = solve_master_lp(
+                    self.needs, {p: [fixed[p]] if p in fixed else cols for p, cols in self.columns.items()}
+                )
+                raw = scaled_duals(self.needs, lp.duals)
+                self.price(rest, lp, raw, raw, until)
+        if self.debug:
+            print(f"colgen dive: {_cost(self.needs, fixed)}")
+        return fixed
 
 
 def _mix(stable: Mapping[NeedKey, int], raw: Mapping[NeedKey, int]) -> dict[NeedKey, int]:

@@ -141,8 +141,8 @@ class SolveParams:
     construct_lns_until: float = 0.25  # solver.construct.improve until this share of the time has passed
     gap_limit: float = 0.0  # stop at this relative gap between the objective and the proven bound
     colgen: bool = True  # after construct: price-and-branch (solver.colgen) when construct applies
-    colgen_until: float = 0.7  # ... until this share of the time has passed (the last part: integer master)
-    colgen_master_share: float = 0.2  # share of colgen's own time for the integer master
+    colgen_until: float = 0.65  # ... until this share of the time has passed (the last part: integer master)
+    colgen_lns_until: float = 0.8  # then solver.construct.improve on its roster until this share
 
 
 @dataclass(frozen=True)
@@ -355,12 +355,14 @@ def _solve_constructed(
             params.seed,
             start=roster,
             threads=max(1, params.workers),
-            master_share=params.colgen_master_share,
             debug=params.log,
         )
         roster, proven = generated.roster or roster, generated.bound
         if on_progress is not None and generated.objective is not None:
             on_progress(Progress(generated.objective, proven or 0, time.monotonic() - started))
+        # Re-planning a few people at a time against the others mends what the dive left.
+        until = started + params.colgen_lns_until * params.time_limit
+        roster = construct.improve(problem, roster, until, params.seed, should_stop=stop, debug=params.log)
     try:
         built = build(problem, deadline=deadline - max(JOINT_MIN_SECONDS, JOINT_RESERVE * params.time_limit))
     except BuildTimeout:
