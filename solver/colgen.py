@@ -47,6 +47,7 @@ MIN_PRICING_SECONDS = 0.05
 IMPROVING = 1e-6  # a plan enters the master when its reduced cost is below -IMPROVING (LP units)
 SMOOTHING = 0.5  # weight of the best-bound duals in the duals priced (Wentges smoothing)
 SEED_LIMIT = 2**31
+BOUND_ROUND_SECONDS = 5.0  # the time a last round of exact pricing is planned to take (a share per person)
 DIVE_FIX = 0.15  # share of the free people fixed at each step of the dive
 
 
@@ -506,6 +507,17 @@ class _Generation:
                 exact = smooth  # a mispricing at the smoothed duals: price at the LP's own next
             else:
                 exact = False
+        if not outcome.converged and all(self.columns.values()):
+            # The builder's plans prove nothing: one round of CP-SAT for everyone at the LP's duals
+            # gives the bound (and columns), however few rounds the time allowed.
+            lp = solve_master_lp(self.needs, self.columns)
+            raw = scaled_duals(self.needs, lp.duals)
+            quick, self.quick = self.quick, False
+            results, _ = self.price(people, lp, raw, raw, self.clock() + BOUND_ROUND_SECONDS)
+            self.quick = quick
+            best_bound = max(best_bound, lagrangian_bound(self.needs, raw, results))
+            if self.debug:
+                print(f"colgen bound round: {lagrangian_bound(self.needs, raw, results):.1f}")
         outcome.rounds = self.rounds
         if math.isfinite(best_bound):
             outcome.bound = math.ceil(best_bound - 1e-6)

@@ -104,6 +104,7 @@ SOFT_RULES: tuple[RuleFunction, ...] = (
 
 
 JOINT_MIN_SECONDS = 1.0  # a district's re-planning from the parts' plan needs at least this to help
+COLGEN_CONSTRUCT_SHARE = 0.1  # construct's share of the time when column generation follows
 JOINT_RESERVE = 0.1  # share of the time left for solving the model built after a constructed roster
 
 
@@ -592,7 +593,10 @@ def _constructed(
     from that roster (a complete hint) with the flow model and the full-LP worker.
     """
     limit = params.time_limit
-    roster = construct.construct(problem, started + params.construct_share * limit, params.seed)
+    # Column generation re-plans everyone against priced coverage: a quick start is enough for it
+    # (with a small share per person construct keeps the sequence builder's plans).
+    share = min(params.construct_share, COLGEN_CONSTRUCT_SHARE) if params.colgen else params.construct_share
+    roster = construct.construct(problem, started + share * limit, params.seed)
     if roster is None or should_stop() or params.colgen:  # column generation improves it instead
         return roster
     until = started + params.construct_lns_until * limit
