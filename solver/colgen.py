@@ -48,6 +48,7 @@ IMPROVING = 1e-6  # a plan enters the master when its reduced cost is below -IMP
 SMOOTHING = 0.5  # weight of the best-bound duals in the duals priced (Wentges smoothing)
 SEED_LIMIT = 2**31
 BOUND_ROUND_SECONDS = 5.0  # the time a last round of exact pricing is planned to take (a share per person)
+PEOPLE_PER_ROUND = 30  # most people priced between two solves of the master LP
 DIVE_FIX = 0.15  # share of the free people fixed at each step of the dive
 
 
@@ -356,16 +357,18 @@ def generate(
     master_share: float = 0.1,
     dive_share: float = 0.25,
     quick_pricing: bool = True,
+    max_rounds: int | None = None,
     clock: Callable[[], float] = time.monotonic,
     debug: bool = False,
 ) -> Outcome:
     """Column generation, a dive, then the integer master, all by the deadline.
 
-    The root column generation runs until the last ``dive_share + master_share`` of the time; the
-    dive (``_Generation.dive``) in the ``dive_share`` after it; the integer master, hinted with
-    the dive's roster, in the rest.  ``start``: a roster meeting every hard rule whose plans seed
-    the master (else each person's own cheapest plan does).  The roster returned is the best of
-    ``start``, the dive's and the master's.
+    The root column generation runs until the last ``dive_share + master_share`` of the time
+    (``max_rounds``: at most that many rounds, for tests); the dive (``_Generation.dive``) in the
+    ``dive_share`` after it; the integer master, hinted with the dive's roster, in the rest.
+    ``start``: a roster meeting every hard rule whose plans seed the master (else each person's
+    own cheapest plan does).  The roster returned is the best of ``start``, the dive's and the
+    master's.
     """
     began = clock()
     span = deadline - began
@@ -386,7 +389,7 @@ def generate(
                 mine = frozenset(pair for pair in start_pairs if pair[0] == pid)
                 incumbent[pid] = pr.column(mine, validate(pr.rota.problem, mine).objective)  # own cost
                 gen.add(incumbent[pid])
-        outcome = gen.root(root_until)
+        outcome = gen.root(root_until, max_rounds)
         if outcome.log:  # no plan for someone
             return outcome
         dived = gen.dive(dive_until) if all(gen.columns.values()) else None
@@ -476,44 +479,63 @@ class _Generation:
                     added += self.add(col)
         return results, added
 
-    def root(self, until: float) -> Outcome:
-        """Column generation over everyone until the LP is solved or the time is up, with the best bound."""
+    def root(self, until: float, max_rounds: int | None = None) -> Outcome:
+        """Column generation until the LP is solved or the time is up, with the best bound.
+
+        Each round prices at most ``PEOPLE_PER_ROUND`` people (in turn), so that on large rotas
+        the duals move more often than a round over everyone would let them.  The duals priced
+        are smoothed towards a centre: those of the best bound while rounds over everyone prove
+        one, else the duals priced last (a moving average of the LP's).
+        """
         outcome = Outcome(None, None, None)
         best_bound = -math.inf
-        stable: dict[NeedKey, int] | None = None  # the duals of the best bound so far
+        centre: dict[NeedKey, int] | None = None
         exact = False  # price at the LP's own duals this round (after smoothed duals found nothing)
-        people = list(self.pricers)
-        while self.clock() < until:
+        everyone = list(self.pricers)
+        chunk = min(len(everyone), PEOPLE_PER_ROUND)
+        quiet = 0  # people priced exactly at the LP's duals since a column last entered
+        turn = 0
+        while self.clock() < until and (max_rounds is None or self.rounds < max_rounds):
             lp = solve_master_lp(self.needs, self.columns) if all(self.columns.values()) else None
             raw = scaled_duals(self.needs, lp.duals if lp is not None else {})
-            smooth = stable is not None and not exact
-            duals = raw if stable is None or not smooth else _mix(stable, raw)
+            smooth = centre is not None and not exact
+            duals = raw if centre is None or not smooth else _mix(centre, raw)
+            people = [everyone[(turn + i) % len(everyone)] for i in range(chunk)] if lp else everyone
+            turn += len(people)
             results, added = self.price(people, lp, raw, duals, until)
             if any(r.bound == math.inf for r in results):
                 outcome.log.append("a person has no plan that keeps their hard rules")
                 return outcome
-            bound = lagrangian_bound(self.needs, duals, results)
+            proven = len(people) == len(everyone) and all(r.optimal for r in results)
+            bound = (
+                lagrangian_bound(self.needs, duals, results) if len(people) == len(everyone) else -math.inf
+            )
             if bound > best_bound:
-                best_bound, stable = bound, dict(duals)
+                best_bound = bound
+                if proven:
+                    centre = dict(duals)
+            if not proven:
+                centre = dict(duals)
             if lp is not None:
                 outcome.lp_value = lp.value
             if self.debug:
                 lpv = f"{lp.value:.1f}" if lp else "-"
                 print(f"colgen round {self.rounds}: lp {lpv} bound {bound:.1f} ({best_bound:.1f}) +{added}")
-            if lp is not None and added == 0:
-                if not smooth and all(r.optimal for r in results):
-                    outcome.converged = True  # no plan prices out at the LP's duals: the LP is solved
-                    break
-                exact = smooth  # a mispricing at the smoothed duals: price at the LP's own next
-            else:
-                exact = False
+            exact_here = not smooth and all(r.optimal for r in results)
+            quiet = quiet + len(people) if lp is not None and added == 0 and exact_here else 0
+            if quiet >= len(everyone):
+                outcome.converged = True  # no plan prices out at the LP's duals: the LP is solved
+                break
+            # Nothing entered: a mispricing at smoothed duals, or the LP nearly solved; the LP's own
+            # duals until a column enters again.
+            exact = lp is not None and added == 0
         if not outcome.converged and all(self.columns.values()):
             # The builder's plans prove nothing: one round of CP-SAT for everyone at the LP's duals
             # gives the bound (and columns), however few rounds the time allowed.
             lp = solve_master_lp(self.needs, self.columns)
             raw = scaled_duals(self.needs, lp.duals)
             quick, self.quick = self.quick, False
-            results, _ = self.price(people, lp, raw, raw, self.clock() + BOUND_ROUND_SECONDS)
+            results, _ = self.price(everyone, lp, raw, raw, self.clock() + BOUND_ROUND_SECONDS)
             self.quick = quick
             best_bound = max(best_bound, lagrangian_bound(self.needs, raw, results))
             if self.debug:

@@ -160,3 +160,44 @@ def test_curtois_bound_below_the_proven_optimum(number: int, optimum: int) -> No
     assert 0 < outcome.bound <= optimum
     assert outcome.roster is not None
     assert validate(pr, outcome.roster).violations == ()
+
+
+def _runs_problem() -> Problem:
+    """Three people over a week with minimum runs (so solve takes the constructive path)."""
+    people = [person(pid, max_shifts=4, min_consecutive_days=2, min_consecutive_days_off=2) for pid in "abc"]
+    return problem(
+        people,
+        [day_shift(d, count=2 - (d % 3 == 0), over=2) for d in range(7)],
+        requests=(Request("a", 2, None, False, 30), Request("c", 5, "D", True, 8)),
+    )
+
+
+@pytest.mark.parametrize("use_colgen", [True, False])
+def test_solve_objective_is_validates_and_bound_below_it(use_colgen: bool) -> None:
+    pr = _runs_problem()
+    reference = solve(pr, SolveParams(time_limit=SAFETY, workers=1, seed=1, construct=False))
+
+    result = solve(pr, SolveParams(time_limit=4.0, workers=2, seed=0, colgen=use_colgen))
+
+    assert reference.status == OPTIMAL
+    assert validate(pr, result.assignments).violations == ()
+    assert result.objective == validate(pr, result.assignments).objective
+    assert result.bound is not None
+    assert result.bound <= reference.objective <= result.objective
+
+
+@pytest.mark.parametrize("rounds", [1, 2, 3])
+def test_bound_after_few_rounds_of_a_few_people_is_valid(
+    monkeypatch: pytest.MonkeyPatch, rounds: int
+) -> None:
+    monkeypatch.setattr(colgen, "PEOPLE_PER_ROUND", 1)
+    pr = _two_people()
+    optimum = solve(pr, SolveParams(time_limit=SAFETY, workers=1, seed=1, construct=False))
+    start = colgen.generate(pr, deadline=_now() + SAFETY, seed=0, threads=1).roster
+    assert start is not None
+
+    outcome = colgen.generate(pr, deadline=_now() + SAFETY, seed=0, start=start, threads=1, max_rounds=rounds)
+
+    assert not outcome.converged
+    assert outcome.bound is not None
+    assert outcome.bound <= optimum.objective
