@@ -107,7 +107,7 @@ class Pricer:
             (var, -sum(duals.get(k, 0) for k in self.covers.get(pair, ())))
             for pair, var in self.rota.x.items()
         ]
-        trivial = float(sum(min(0, c) for _, c in covered))  # own penalties are never negative
+        trivial = self.relaxed_bound(duals)
         if beat is not None:
             quick = self.quick(duals, seed)
             if quick is not None and self.value(quick, duals) < beat:
@@ -133,6 +133,31 @@ class Pricer:
         if status == cp_model.UNKNOWN:  # no plan in the time: best_objective_bound is then 0, not a bound
             return Priced(self.person, collector.found, trivial, False)
         return Priced(self.person, collector.found, solver.best_objective_bound, status == cp_model.OPTIMAL)
+
+    def relaxed_bound(self, duals: Mapping[NeedKey, int]) -> float:
+        """A lower bound of the scaled pricing minimum without solving: the best days' coverage prices.
+
+        Own penalties are never negative, so the minimum is at least what the covered needs pay.
+        With one shift a day at most that is one price a day, on at most as many days as the
+        person may work (shifts limit, or the minutes limit over the shortest shift).
+        """
+        person = self.rota.problem.people[0]
+        prices: dict[int, list[int]] = {}
+        shortest = math.inf
+        for pair in self.rota.x:
+            shift = self.rota.problem.shifts_by_id[pair[1]]
+            shortest = min(shortest, shift.duration)
+            prices.setdefault(shift.day, []).append(-sum(duals.get(k, 0) for k in self.covers.get(pair, ())))
+        limits = person.limits
+        if limits.max_shifts_per_day != 1:
+            return float(sum(min(0, c) for day in prices.values() for c in day))
+        best = sorted(min(0, *day) for day in prices.values())
+        most = len(best)
+        if limits.max_shifts is not None:
+            most = min(most, limits.max_shifts)
+        if limits.max_minutes is not None and shortest > 0:
+            most = min(most, int(limits.max_minutes // shortest))
+        return float(sum(best[:most]))
 
     def quick(self, duals: Mapping[NeedKey, int], seed: int) -> Column | None:
         """The sequence builder's plan against the duals (milliseconds; a heuristic, checked by validate).

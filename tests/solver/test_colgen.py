@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import itertools
 import math
+import random
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from solver import colgen
 from solver.instance import Problem, Request
@@ -201,3 +203,18 @@ def test_bound_after_few_rounds_of_a_few_people_is_valid(
     assert not outcome.converged
     assert outcome.bound is not None
     assert outcome.bound <= optimum.objective
+
+
+@FEW
+@given(separable_problems(), st.integers(0, 2**16))
+def test_relaxed_bound_never_exceeds_the_pricing_minimum(pr: Problem, seed: int) -> None:
+    rng = random.Random(seed)
+    needs = colgen.need_terms(pr)
+    duals = {n.key: rng.randint(-colgen.SCALE * n.over, colgen.SCALE * max(0, n.under)) for n in needs}
+    for p in pr.people:
+        pricer = colgen.pricer(pr, p.id)
+        exact = pricer.price(duals, None, SAFETY, 0)
+        if exact.bound == math.inf:  # the person has no plan at all
+            continue
+        assert exact.optimal
+        assert pricer.relaxed_bound(duals) <= exact.bound
