@@ -385,6 +385,7 @@ def generate(
     max_rounds: int | None = None,
     clock: Callable[[], float] = time.monotonic,
     debug: bool = False,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> Outcome:
     """Column generation, a dive, then the integer master, all by the deadline.
 
@@ -403,11 +404,11 @@ def generate(
     start_pairs = frozenset(start)
     pricers: dict[str, Pricer] = {}
     for person in problem.people:
-        if clock() > root_until:
+        if clock() > root_until or should_stop():
             return Outcome(None, None, None, log=["pricers not built in time"])
         pricers[person.id] = pricer(problem, person.id)
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        gen = _Generation(needs, pricers, pool, seed, threads, quick_pricing, clock, debug)
+        gen = _Generation(needs, pricers, pool, seed, threads, quick_pricing, clock, debug, should_stop)
         incumbent: dict[str, Column] = {}
         for pid, pr in pricers.items():
             if start_pairs:
@@ -423,7 +424,7 @@ def generate(
     if dived is not None:
         candidates.append(frozenset(pair for col in dived.values() for pair in col.pairs))
         incumbent = dived if not incumbent or _cost(needs, dived) < _cost(needs, incumbent) else incumbent
-    if all(gen.columns.values()):
+    if all(gen.columns.values()) and not should_stop():
         picked = integer_master(needs, gen.columns, incumbent, deadline - clock())
         if debug:
             print(f"colgen: dive {dived and _cost(needs, dived)}, master {picked and _cost(needs, picked)}")
@@ -450,6 +451,7 @@ class _Generation:
     quick: bool
     clock: Callable[[], float]
     debug: bool
+    stop: Callable[[], bool]  # the caller's cancel request: every loop ends at the next step
     columns: dict[str, list[Column]] = field(default_factory=dict)
     seen: set[tuple[str, Plan]] = field(default_factory=set)
     rounds: int = 0
@@ -520,7 +522,7 @@ class _Generation:
         chunk = min(len(everyone), PEOPLE_PER_ROUND)
         quiet = 0  # people priced exactly at the LP's duals since a column last entered
         turn = 0
-        while self.clock() < until and (max_rounds is None or self.rounds < max_rounds):
+        while self.clock() < until and not self.stop() and (max_rounds is None or self.rounds < max_rounds):
             lp = solve_master_lp(self.needs, self.columns) if all(self.columns.values()) else None
             raw = scaled_duals(self.needs, lp.duals if lp is not None else {})
             smooth = centre is not None and not exact
@@ -554,7 +556,7 @@ class _Generation:
             # Nothing entered: a mispricing at smoothed duals, or the LP nearly solved; the LP's own
             # duals until a column enters again.
             exact = lp is not None and added == 0
-        if not outcome.converged and all(self.columns.values()):
+        if not outcome.converged and all(self.columns.values()) and not self.stop():
             # The builder's plans prove nothing: one round of CP-SAT for everyone at the LP's duals
             # gives the bound (and columns), however few rounds the time allowed.
             lp = solve_master_lp(self.needs, self.columns)
@@ -584,7 +586,7 @@ class _Generation:
             lp = solve_master_lp(self.needs, pool)
             free = [p for p in self.pricers if p not in fixed]
             best = {p: max(lp.weights[p], key=lambda cw: cw[1]) for p in free}
-            if self.clock() >= until:
+            if self.clock() >= until or self.stop():
                 fixed.update((p, best[p][0]) for p in free)
                 break
             heavy = sorted(free, key=lambda p: -best[p][1])

@@ -357,6 +357,7 @@ def _solve_constructed(
             start=roster,
             threads=max(1, params.workers),
             debug=params.log,
+            should_stop=stop,
         )
         roster, proven = generated.roster or roster, generated.bound
         if on_progress is not None and generated.objective is not None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import math
 import random
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,12 +15,12 @@ from solver.instance import Problem, Request
 from solver.model import SolveParams, solve
 from solver.result import OPTIMAL
 from solver.validate import validate
+from tests.rota.test_curtois_data import instance_path
 from tests.solver.factories import day_shift, person, problem
 from tests.solver.test_construct import separable_problems
 
 FEW = settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 SAFETY = 30.0  # seconds: a safety net only, the small problems converge in a fraction of it
-CURTOIS = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "curtois"
 
 
 def _generate(pr: Problem, seed: int = 0) -> colgen.Outcome:
@@ -149,12 +148,11 @@ def test_bound_never_exceeds_the_optimum(pr: Problem) -> None:
     assert validate(pr, outcome.roster).violations == ()
 
 
-@pytest.mark.skipif(not CURTOIS.is_dir(), reason="the Curtois instances are not beside the repository")
 @pytest.mark.parametrize(("number", "optimum"), [(1, 607), (2, 828)])
 def test_curtois_bound_below_the_proven_optimum(number: int, optimum: int) -> None:
     from rota.importers.curtois import parse_file, to_problem
 
-    pr = to_problem(parse_file(CURTOIS / f"Instance{number}.txt"))
+    pr = to_problem(parse_file(instance_path(number)))  # skips where the benchmark is absent
 
     outcome = colgen.generate(pr, deadline=_now() + 15.0, seed=0, threads=1)
 
@@ -218,3 +216,19 @@ def test_relaxed_bound_never_exceeds_the_pricing_minimum(pr: Problem, seed: int)
             continue
         assert exact.optimal
         assert pricer.relaxed_bound(duals) <= exact.bound
+
+
+def test_a_stop_request_ends_column_generation_before_its_next_round() -> None:
+    pr = problem(
+        [person("A"), person("B")],
+        [day_shift(0), day_shift(1), day_shift(2)],
+    )
+    calls = itertools.count()
+
+    def stop() -> bool:  # asked once per person while the pricers are built, then before each round
+        return next(calls) >= len(pr.people)
+
+    outcome = colgen.generate(pr, deadline=_now() + SAFETY, seed=0, threads=1, should_stop=stop)
+
+    assert outcome.rounds == 0
+    assert outcome.roster is None or validate(pr, outcome.roster).violations == ()
