@@ -415,7 +415,7 @@ def generate(
                 mine = frozenset(pair for pair in start_pairs if pair[0] == pid)
                 incumbent[pid] = pr.column(mine, validate(pr.rota.problem, mine).objective)  # own cost
                 gen.add(incumbent[pid])
-        outcome = gen.root(root_until, max_rounds)
+        outcome = gen.root(root_until, max_rounds, last=deadline)
         if outcome.log:  # no plan for someone
             return outcome
         dived = gen.dive(dive_until) if all(gen.columns.values()) else None
@@ -506,13 +506,14 @@ class _Generation:
                     added += self.add(col)
         return results, added
 
-    def root(self, until: float, max_rounds: int | None = None) -> Outcome:
+    def root(self, until: float, max_rounds: int | None = None, last: float = math.inf) -> Outcome:
         """Column generation until the LP is solved or the time is up, with the best bound.
 
         Each round prices at most ``PEOPLE_PER_ROUND`` people (in turn), so that on large rotas
         the duals move more often than a round over everyone would let them.  The duals priced
         are smoothed towards a centre: those of the best bound while rounds over everyone prove
-        one, else the duals priced last (a moving average of the LP's).
+        one, else the duals priced last (a moving average of the LP's).  Past ``last`` (the
+        caller's deadline) there is no closing round of exact pricing for the bound.
         """
         outcome = Outcome(None, None, None)
         best_bound = -math.inf
@@ -556,13 +557,13 @@ class _Generation:
             # Nothing entered: a mispricing at smoothed duals, or the LP nearly solved; the LP's own
             # duals until a column enters again.
             exact = lp is not None and added == 0
-        if not outcome.converged and all(self.columns.values()) and not self.stop():
+        if not outcome.converged and all(self.columns.values()) and not self.stop() and self.clock() < last:
             # The builder's plans prove nothing: one round of CP-SAT for everyone at the LP's duals
             # gives the bound (and columns), however few rounds the time allowed.
             lp = solve_master_lp(self.needs, self.columns)
             raw = scaled_duals(self.needs, lp.duals)
             quick, self.quick = self.quick, False
-            results, _ = self.price(everyone, lp, raw, raw, self.clock() + BOUND_ROUND_SECONDS)
+            results, _ = self.price(everyone, lp, raw, raw, min(last, self.clock() + BOUND_ROUND_SECONDS))
             self.quick = quick
             best_bound = max(best_bound, lagrangian_bound(self.needs, raw, results))
             if self.debug:
