@@ -533,17 +533,11 @@ def _search_split(
         if on_progress is not None:
             on_progress(Progress(better.objective, bound, time.monotonic() - started))
 
-    def complete(values: list[int]) -> cp_model.CpSolver | None:
-        chosen = frozenset(pair for pair, var in built.rota.x.items() if values[var.index])
-        merged = decompose.Plan(chosen, planned.plan.visits)
-        return _complete_plan(built, merged, params, deadline - time.monotonic())
-
     best = station_lns.improve_stations(
         built.rota,
         incumbent,
         deadline,
         lambda solver: _objective_of(built, solver),
-        complete,
         seed=params.seed,
         threads=max(1, params.workers),
         on_improvement=report,

@@ -27,9 +27,10 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from solver import submodel
 from solver.decompose import home_station
 from solver.instance import Problem
-from solver.search import Incumbent, read_values, set_hint
+from solver.search import Incumbent, read_values
 from solver.variables import RotaModel
 
 MIN_HOOD_SECONDS = 1.0  # presolve of the district's model with one station free takes 0.5-1.1 s
@@ -90,20 +91,36 @@ def district_order(problem: Problem, hours: dict[str, int], hoods: list[Hood]) -
     return sorted(hoods, key=lambda hood: (-off.get(hood.station, 0.0), hood.station))
 
 
-@dataclass
-class _Sub:
-    """A copy of the model whose assignment domains are set per neighbourhood."""
+class _Reaches:
+    """Each hood's (and each merge's) ``submodel.Reach``, found once from the model's index.
 
-    model: cp_model.CpModel
-    domains: dict[int, list[int]]  # assignment variable index -> its original domain
+    A model with a constraint ``solver.submodel`` cannot read gets the whole model instead
+    (every variable but the fixed decisions moving): the re-plans are then as before, slower.
+    """
 
+    def __init__(self, rota: RotaModel) -> None:
+        self._decisions = frozenset(
+            [v.index for v in rota.x.values()]
+            + [v.index for v in rota.visit_by.values()]
+            + [v.index for v in rota.visit_start.values()]
+        )
+        self._count = len(rota.cp.proto.variables)
+        self._all = tuple(range(len(rota.cp.proto.constraints)))
+        try:
+            self._index: submodel.ModelIndex | None = submodel.index(rota.cp)
+        except submodel.UnsupportedConstraint:
+            self._index = None
+        self._found: dict[frozenset[int], submodel.Reach] = {}
 
-def _sub(rota: RotaModel) -> _Sub:
-    model = cp_model.CpModel()
-    model.proto.copy_from(rota.cp.proto)
-    fixed = [var.index for var in rota.x.values()]
-    fixed += [var.index for var in rota.visit_by.values()] + [var.index for var in rota.visit_start.values()]
-    return _Sub(model, {i: list(model.proto.variables[i].domain) for i in fixed})
+    def of(self, free: frozenset[int]) -> submodel.Reach:
+        """What freeing these assignment variables can change."""
+        if free not in self._found:
+            if self._index is None:
+                moving = frozenset(v for v in range(self._count) if v in free or v not in self._decisions)
+                self._found[free] = submodel.Reach(moving, self._all)
+            else:
+                self._found[free] = submodel.reach(self._index, free, self._decisions)
+        return self._found[free]
 
 
 def improve_stations(
@@ -111,7 +128,6 @@ def improve_stations(
     incumbent: Incumbent,
     deadline: float,
     objective_of: Callable[[cp_model.CpSolver], int],
-    complete: Callable[[list[int]], cp_model.CpSolver | None],
     *,
     seed: int = 0,
     threads: int = 1,
@@ -120,15 +136,17 @@ def improve_stations(
 ) -> Incumbent:
     """Re-plan one station at a time (``threads`` at once) until the deadline or a stop request.
 
-    ``complete``: the solver holding every variable's value when the assignment variables take
-    the given values (the rest of the list ignored), or None.
+    Each re-plan solves the station's sub-model (``solver.submodel``): the constraints its
+    people's shifts can reach, everything else fixed to the incumbent.  Its solutions are
+    complete assignments of the whole model, scored by ``objective_of``.
     """
     hoods = station_hoods(rota)
     if not hoods:
         return incumbent
     hours = _hours(rota, incumbent.values)
     order = district_order(rota.problem, hours, hoods)
-    subs = [_sub(rota) for _ in range(max(1, threads))]
+    reaches = _Reaches(rota)
+    subs = [submodel.sub_model(rota.cp) for _ in range(max(1, threads))]
     settled: set[str] = set()  # proven optimal for the incumbent as it is: no use asking again
     turn = 0
     with ThreadPoolExecutor(max_workers=len(subs)) as pool:
@@ -143,11 +161,12 @@ def improve_stations(
                 if hood.station not in settled:
                     batch.append(hood)
             jobs = [
-                pool.submit(_solve_hood, sub, hood, incumbent, left, seed + turn + n)
+                pool.submit(_solve_hood, sub, reaches.of(hood.free), incumbent, left, seed + turn + n)
                 for n, (sub, hood) in enumerate(zip(subs, batch, strict=False))
             ]
             found = [job.result() for job in jobs]
-            better = _best(incumbent, [solver for solver, _ in found], objective_of, complete, rota)
+            merge = _Merge(rota, subs[0], reaches, frozenset().union(*(hood.free for hood in batch)), left)
+            better = _best(incumbent, [solver for solver, _ in found], objective_of, merge)
             if better is None:
                 settled |= {hood.station for hood, (_, proven) in zip(batch, found, strict=True) if proven}
                 continue
@@ -158,37 +177,53 @@ def improve_stations(
 
 
 def _solve_hood(
-    sub: _Sub, hood: Hood, incumbent: Incumbent, seconds: float, seed: int
+    sub: submodel.SubModel, where: submodel.Reach, incumbent: Incumbent, seconds: float, seed: int
 ) -> tuple[cp_model.CpSolver | None, bool]:
     """The station re-solved from the incumbent with everything else fixed (None if nothing was
     found), and whether that is proven the best of the neighbourhood."""
-    variables = sub.model.proto.variables
-    for index, domain in sub.domains.items():
-        variables[index].domain.clear()
-        if index in hood.free:
-            variables[index].domain.extend(domain)
-        else:
-            variables[index].domain.extend([incumbent.values[index]] * 2)
-    set_hint(sub.model, incumbent.values)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.01, seconds)
+    sub.load(where, incumbent.values)
+    solver = _solver(seconds, seed)
     solver.parameters.max_deterministic_time = HOOD_DTIME
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = seed
-    solver.parameters.linearization_level = HOOD_LINEARIZATION
     status = solver.solve(sub.model)
     found = solver if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
     return found, status == cp_model.OPTIMAL
+
+
+def _solver(seconds: float, seed: int) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.01, seconds)
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
+    solver.parameters.linearization_level = HOOD_LINEARIZATION
+    return solver
+
+
+@dataclass
+class _Merge:
+    """Completes a merge of several hoods' changes on the sub-model of all of them."""
+
+    rota: RotaModel
+    sub: submodel.SubModel
+    reaches: _Reaches
+    free: frozenset[int]
+    seconds: float
+
+    def __call__(self, values: list[int]) -> cp_model.CpSolver | None:
+        """The solver holding the whole assignment with the hoods' shifts as in ``values``, or None."""
+        self.sub.load(self.reaches.of(self.free), values, fix={i: values[i] for i in self.free})
+        solver = _solver(self.seconds, 0)
+        status = solver.solve(self.sub.model)
+        return solver if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
 
 
 def _best(
     incumbent: Incumbent,
     found: list[cp_model.CpSolver | None],
     objective_of: Callable[[cp_model.CpSolver], int],
-    complete: Callable[[list[int]], cp_model.CpSolver | None],
-    rota: RotaModel,
+    merge: _Merge,
 ) -> Incumbent | None:
     """The best of the changes found and (when two or more improved) their merge; None if none improved."""
+    rota = merge.rota
     improved = [(objective_of(s), s) for s in found if s is not None]
     improved = [(objective, s) for objective, s in improved if objective < incumbent.objective]
     if not improved:
@@ -203,7 +238,7 @@ def _best(
         for var in rota.x.values():
             if values[var.index] != incumbent.values[var.index]:
                 merged[var.index] = values[var.index]
-    together = complete(merged)
+    together = merge(merged)
     if together is None or objective_of(together) >= objective:
         return choice
     return Incumbent(read_values(rota.cp, together), objective_of(together), together, cp_model.FEASIBLE)

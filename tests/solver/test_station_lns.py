@@ -49,15 +49,9 @@ def _start(pr: Problem, pairs: set[tuple[str, str]]) -> tuple[BuiltModel, search
 
 
 def _improve(built: BuiltModel, start: search.Incumbent, threads: int) -> search.Incumbent:
-    def complete(values: list[int]) -> cp_model.CpSolver | None:
-        chosen = frozenset(pair for pair, var in built.rota.x.items() if values[var.index])
-        return _complete_plan(built, Plan(chosen, {}), SolveParams(workers=1), 5.0)
-
     # Each station is proven optimal in a fraction of a second: the rounds end long before this.
     deadline = time.monotonic() + 30.0
-    return improve_stations(
-        built.rota, start, deadline, lambda s: _objective_of(built, s), complete, threads=threads
-    )
+    return improve_stations(built.rota, start, deadline, lambda s: _objective_of(built, s), threads=threads)
 
 
 def test_station_hoods_free_the_people_of_their_home_station_wherever_they_work() -> None:
