@@ -22,30 +22,16 @@ is the whole model's objective of that assignment.  Exact, with no knowledge of 
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
 
+from ortools.sat import cp_model_pb2
 from ortools.sat.python import cp_model
 
 _LITERAL_LISTS = ("bool_or", "bool_and", "at_most_one", "exactly_one")
 _EXPR_LISTS = ("lin_max", "int_prod", "int_div", "int_mod")
-# Every kind this module reads, the most common in a rota model first.
-_KINDS = ("linear", *_LITERAL_LISTS, "lin_max", "interval", "no_overlap", *_EXPR_LISTS[1:])
-# Kinds it cannot read: a model holding one is not split (``UnsupportedConstraint``).
-_OTHER_KINDS = (
-    "all_diff",
-    "automaton",
-    "bool_xor",
-    "circuit",
-    "cumulative",
-    "element",
-    "inverse",
-    "no_overlap_2d",
-    "reservoir",
-    "routes",
-    "table",
-)
 
 
 class UnsupportedConstraint(ValueError):
@@ -69,47 +55,43 @@ class Reach:
     constraints: tuple[int, ...]  # in the model's order
 
 
-def _var(ref: int) -> int:
-    """The variable of a literal or variable reference (negated literals are ``-index - 1``)."""
-    return ref if ref >= 0 else -ref - 1
-
-
-def _kind(ct: Any) -> str | None:
-    """The name of the constraint's kind, or None for an empty constraint."""
-    for kind in _KINDS:
-        if getattr(ct, f"has_{kind}")():
-            return kind
-    for kind in _OTHER_KINDS:
-        if getattr(ct, f"has_{kind}")():
-            raise UnsupportedConstraint(kind)
-    return None
-
-
-def _constraint_vars(ct: Any) -> list[int]:
+def _constraint_vars(ct: cp_model_pb2.ConstraintProto) -> list[int]:
     """The variables one constraint holds (not through interval references)."""
-    kind = _kind(ct)
+    kind = ct.WhichOneof("constraint")
     refs = list(ct.enforcement_literal)
     if kind == "linear":
-        refs += list(ct.linear.vars)
+        refs += ct.linear.vars
     elif kind in _LITERAL_LISTS:
-        refs += list(getattr(ct, kind).literals)
+        refs += getattr(ct, kind).literals
     elif kind in _EXPR_LISTS:
         body = getattr(ct, kind)
         for expr in (body.target, *body.exprs):
-            refs += list(expr.vars)
+            refs += expr.vars
     elif kind == "interval":
         body = ct.interval
-        refs += list(body.start.vars) + list(body.end.vars) + list(body.size.vars)
-    return [_var(r) for r in refs]
+        refs += [*body.start.vars, *body.end.vars, *body.size.vars]
+    elif kind is not None and kind != "no_overlap":
+        raise UnsupportedConstraint(kind)
+    return [r if r >= 0 else -r - 1 for r in refs]
+
+
+def _read(model: cp_model.CpModel) -> cp_model_pb2.CpModelProto:
+    """The model as a protobuf message (the model's own proto object offers no fast walk)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.pb"
+        model.export_to_file(str(path))
+        proto = cp_model_pb2.CpModelProto()
+        proto.ParseFromString(path.read_bytes())
+        return proto
 
 
 def index(model: cp_model.CpModel) -> ModelIndex:
     """The model's variable/constraint index (read once; the model must not change afterwards)."""
-    proto = model.proto
+    proto = _read(model)
     variables_of = [_constraint_vars(ct) for ct in proto.constraints]
     intervals_of: dict[int, list[int]] = {}
     for n, ct in enumerate(proto.constraints):
-        if ct.has_no_overlap():
+        if ct.HasField("no_overlap"):
             intervals_of[n] = list(ct.no_overlap.intervals)
             variables_of[n] = variables_of[n] + [v for i in intervals_of[n] for v in variables_of[i]]
     constraints_of: list[list[int]] = [[] for _ in proto.variables]
