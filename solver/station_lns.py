@@ -33,11 +33,13 @@ from solver.instance import Problem
 from solver.search import Incumbent, read_values
 from solver.variables import RotaModel
 
-MIN_HOOD_SECONDS = 1.0  # presolve of the district's model with one station free takes 0.5-1.1 s
+MIN_HOOD_SECONDS = 1.0  # a station's re-plan finds little in less (see HOOD_DTIME)
 # Work per station in deterministic time, so that a loaded machine does fewer stations, not worse
 # ones.  2,002-visit week, 26 stations each from the same plan, 2.0 each: 150-2,100 each, 3 proven
 # within 0.6 (wall 3.5-16 s at load 5.5); the six first stations: 2,480 with 0.7, 2,757 with 1.5.
-HOOD_DTIME = 1.0
+# Issue 2's week, one station after the other from the same plan, by CPU seconds spent (sub-models):
+# in 40 s 0.5 won 218, 1.0 4,758, 1.5 5,540, 2.0 5,833, 3.0 4,337; in 80 s 1.0 9,850, 2.0 10,113.
+HOOD_DTIME = 2.0
 # The full LP on the small presolved station: S05's best change (-429) found and proven in 1.0 s
 # (default level: nothing found in 4 s at load 3.5; two workers with their LNS: -335 in 4 s).
 HOOD_LINEARIZATION = 2
