@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
+import pytest
 from ortools.sat.python import cp_model
 
-from solver import search
+from solver import search, submodel
 from solver.decompose import Plan
 from solver.instance import Organisation, Problem, Weights
 from solver.model import BuiltModel, SolveParams, _complete_plan, _objective_of, build
@@ -101,3 +102,20 @@ def test_improve_stations_on_two_threads_merges_both_stations_changes() -> None:
     one, two = _improve(built, start, threads=1), _improve(built, start, threads=2)
 
     assert two.objective == one.objective
+
+
+def test_improve_stations_without_a_readable_index_re_plans_on_the_whole_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pr = _district()
+    lopsided = {("a1", "A0"), ("a1", "A1"), ("a1", "A2"), ("b1", "B0"), ("b1", "B1"), ("b1", "B2")}
+    built, start = _start(pr, lopsided)
+    expected = _improve(built, start, threads=1).objective
+
+    def unreadable(_: object) -> submodel.ModelIndex:
+        raise submodel.UnsupportedConstraint("table")
+
+    monkeypatch.setattr(submodel, "index", unreadable)
+    best = _improve(built, start, threads=1)
+
+    assert best.objective == expected == 0
