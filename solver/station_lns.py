@@ -149,7 +149,8 @@ def improve_stations(
     complete assignments of the whole model, scored by ``objective_of``.
     """
     hoods = station_hoods(rota)
-    if not hoods:
+    # Reading the model's index takes 0.6-1.0 CPU s on the district: not worth it for less time.
+    if not hoods or deadline - time.monotonic() < MIN_HOOD_SECONDS:
         return incumbent
     hours = _hours(rota, incumbent.values)
     order = district_order(rota.problem, hours, hoods)
