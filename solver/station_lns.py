@@ -178,7 +178,8 @@ def improve_stations(
                 for n, (sub, hood) in enumerate(zip(subs, batch, strict=False))
             ]
             found = [job.result() for job in jobs]
-            merge = _Merge(rota, subs[0], reaches, frozenset().union(*(hood.free for hood in batch)), left)
+            freed = frozenset().union(*(hood.free for hood in batch))
+            merge = _Merge(rota, subs[0], reaches, freed, deadline)
             better = _best(incumbent, [solver for solver, _ in found], objective_of, merge)
             if better is None:
                 settled |= {hood.station for hood, (_, proven) in zip(batch, found, strict=True) if proven}
@@ -222,12 +223,12 @@ class _Merge:
     sub: submodel.SubModel
     reaches: _Reaches
     free: frozenset[int]
-    seconds: float
+    deadline: float  # monotonic seconds
 
     def __call__(self, values: list[int]) -> cp_model.CpSolver | None:
         """The solver holding the whole assignment with the hoods' shifts as in ``values``, or None."""
         self.sub.load(self.reaches.of(self.free), values, fix={i: values[i] for i in self.free})
-        solver = _solver(self.seconds, 0)
+        solver = _solver(self.deadline - time.monotonic(), 0)
         status = solver.solve(self.sub.model)
         return solver if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
 
