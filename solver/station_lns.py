@@ -5,17 +5,16 @@ left is the district-wide terms (fairness between people, the organisations' quo
 parts never saw.  Both depend on people's hours, and nearly all of a person's hours are at one
 station.  So the neighbourhood here is one station: every shift assignment of the people whose
 home station it is (their first) is free, everything else (the other people, every visit) stays
-as in the incumbent, and CP-SAT re-solves the *whole* model, objective included,
-on that neighbourhood.  With the rest fixed, presolve shrinks the district's model to the
-station in about half a second (without presolve the search found nothing in 8 s), and one
-worker then finds the station's best change under the exact district-wide terms.
+as in the incumbent, and CP-SAT solves the station's sub-model (``solver.submodel``: only the
+constraints those shifts can reach, the objective whole), so the district-wide terms are exact.
+One worker then finds the station's best change.
 
 ``threads`` stations are solved at once from the same incumbent.  Their people are disjoint, so
-putting both changes together keeps every hard rule of a person; ``complete`` checks the rest
-and scores the merge, which is taken only if it beats each change alone (the
-district-wide terms of two changes do not simply add).  Stations are visited in order of how
-far their people and organisations are from their shares, round after round, until every
-station is proven unable to improve the incumbent (or the time is up).
+putting both changes together keeps every hard rule of a person; the merge is completed on the
+sub-model of both stations and taken only if it beats each change alone (the district-wide
+terms of two changes do not simply add).  Stations are visited in order of how far their people
+and organisations are from their shares, round after round, until every station is proven
+unable to improve the incumbent (or the time is up).
 """
 
 from __future__ import annotations
@@ -124,15 +123,19 @@ class _Reaches:
             self._index = None
         self._found: dict[frozenset[int], submodel.Reach] = {}
 
-    def of(self, free: frozenset[int]) -> submodel.Reach:
-        """What freeing these assignment variables can change."""
-        if free not in self._found:
+    def of(self, free: frozenset[int], *, keep: bool = True) -> submodel.Reach:
+        """What freeing these assignment variables can change (kept for next time with ``keep``:
+        a station's hood comes back every round, a merge of two rarely)."""
+        found = self._found.get(free)
+        if found is None:
             if self._index is None:
                 moving = frozenset(v for v in range(self._count) if v in free or v not in self._decisions)
-                self._found[free] = submodel.Reach(moving, self._all)
+                found = submodel.Reach(moving, self._all)
             else:
-                self._found[free] = submodel.reach(self._index, free, self._decisions)
-        return self._found[free]
+                found = submodel.reach(self._index, free, self._decisions)
+            if keep:
+                self._found[free] = found
+        return found
 
 
 def improve_stations(
@@ -227,7 +230,8 @@ class _Merge:
 
     def __call__(self, values: list[int]) -> cp_model.CpSolver | None:
         """The solver holding the whole assignment with the hoods' shifts as in ``values``, or None."""
-        self.sub.load(self.reaches.of(self.free), values, fix={i: values[i] for i in self.free})
+        where = self.reaches.of(self.free, keep=False)
+        self.sub.load(where, values, fix={i: values[i] for i in self.free})
         solver = _solver(self.deadline - time.monotonic(), 0)
         status = solver.solve(self.sub.model)
         return solver if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
