@@ -8,10 +8,12 @@ one that fails if the week changed meanwhile.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -341,13 +343,16 @@ class _Builder:
         orgs = {org.id: org for station in self.stations for org in station.organisations}
         orgs |= {p.org.id: p.org for p in self.people}
         carried = past.carried_minutes(self.session, self.clock.week_start, [o for o in orgs.values()])
+        # In a district solve each station's quotas share the district's total duty.
+        quotas = apportion(
+            {org.id: Fraction(org.quota_permille * minutes[org.station.code], total) for org in orgs.values()}
+        )
         return tuple(
             si.Organisation(
                 id=org_key(org.id),
                 name=org.name,
                 kind=org.kind.value,
-                # In a district solve each station's quotas share the district's total duty.
-                quota_permille=round(org.quota_permille * minutes[org.station.code] / total),
+                quota_permille=quotas[org.id],
                 carried_minutes=carried.get(org.id, 0) if org.station_id in self.station_ids else 0,
             )
             for org in sorted(orgs.values(), key=lambda o: o.id)
@@ -485,3 +490,18 @@ def _available_share(shifts: Sequence[si.Shift], unavailable: Sequence[si.Unavai
         return 0
     free = sum(s.duration for s in shifts if not overlaps(s.start, s.end, unavailable))
     return free * 1000 // total
+
+
+def apportion(shares: Mapping[int, Fraction]) -> dict[int, int]:
+    """Whole permille for exact shares, summing to their rounded total (largest remainders first).
+
+    Rounding each organisation's scaled quota on its own does not keep the sum: in the 26-station
+    demo district each station's four quotas (about 38.5 permille together) rounded to 40, the
+    quotas summed to 1,040 permille, and that cost an organisation penalty no plan could avoid.
+    Each result is the share rounded down or up; ties go to the lower key.
+    """
+    whole = {key: math.floor(share) for key, share in shares.items()}
+    left = round(sum(shares.values(), Fraction(0))) - sum(whole.values())
+    for key in sorted(shares, key=lambda k: (whole[k] - shares[k], k))[: max(0, left)]:
+        whole[key] += 1
+    return whole

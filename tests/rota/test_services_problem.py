@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
+from fractions import Fraction
 
 import pytest
 from sqlalchemy.orm import Session
@@ -11,7 +13,7 @@ from rota.domain import RotaStatus
 from rota.errors import InvalidInput, NotFound
 from rota.models import ShiftBan
 from rota.problem_file import dump_problem, load_problem
-from rota.services.problem import build_problem, org_key, person_key
+from rota.services.problem import apportion, build_problem, org_key, person_key
 from rota.services.stations import materialise_shifts
 from solver.instance import History, Pin, SkillGrant, Unavailability
 from tests.conftest import TinyStation, make_tiny_station
@@ -242,3 +244,25 @@ def test_bad_requests_are_typed_errors(
 def test_an_empty_database_has_nothing_to_plan(session: Session) -> None:
     with pytest.raises(NotFound, match="rota demo"):
         build_problem(session, week_start=WEEK)
+
+
+def test_district_quotas_keep_their_sum_where_rounding_each_would_not() -> None:
+    # 26 stations of equal duty, each with quotas of 300, 250, 250 and 200 permille (1000).
+    shares = {
+        4 * station + i: Fraction(quota, 26)
+        for station in range(26)
+        for i, quota in enumerate((300, 250, 250, 200))
+    }
+
+    quotas = apportion(shares)
+
+    assert sum(round(share) for share in shares.values()) == 1040  # each rounded on its own
+    assert sum(quotas.values()) == 1000
+    assert all(math.floor(shares[k]) <= quotas[k] <= math.ceil(shares[k]) for k in shares)
+
+
+def test_apportioned_quotas_go_to_the_largest_remainders_first() -> None:
+    shares = {1: Fraction(5, 2), 2: Fraction(27, 10), 3: Fraction(48, 10)}  # 2.5 + 2.7 + 4.8 = 10
+
+    assert apportion(shares) == {1: 2, 2: 3, 3: 5}
+    assert apportion({1: Fraction(1, 2), 2: Fraction(1, 2)}) == {1: 1, 2: 0}  # a tie: the lower key
