@@ -270,27 +270,7 @@ class MasterLP:
 def solve_master_lp(needs: Sequence[NeedTerm], columns: Mapping[str, Sequence[Column]]) -> MasterLP:
     """min Σ cost·λ + under·short + over·surplus; Σ λ = 1 per person, covered + short - surplus = count."""
     lp = pywraplp.Solver.CreateSolver("GLOP")
-    objective = lp.Objective()
-    objective.SetMinimization()
-    rows = {}
-    for need in needs:
-        row = lp.Constraint(need.count, need.count)
-        short, surplus = lp.NumVar(0, lp.infinity(), ""), lp.NumVar(0, lp.infinity(), "")
-        row.SetCoefficient(short, 1)
-        row.SetCoefficient(surplus, -1)
-        objective.SetCoefficient(short, need.under)
-        objective.SetCoefficient(surplus, need.over)
-        rows[need.key] = row
-    chosen: dict[str, list[tuple[Column, pywraplp.Variable]]] = {}
-    for person, cols in columns.items():
-        one = lp.Constraint(1, 1)
-        for col in cols:
-            var = lp.NumVar(0, lp.infinity(), "")
-            one.SetCoefficient(var, 1)
-            objective.SetCoefficient(var, col.cost)
-            for key in col.covers:
-                rows[key].SetCoefficient(var, rows[key].GetCoefficient(var) + 1)
-            chosen.setdefault(person, []).append((col, var))
+    objective, rows, chosen = _master(lp, needs, columns, integer=False)
     if lp.Solve() != pywraplp.Solver.OPTIMAL:
         raise RuntimeError("master LP not solved")  # never expected: it is feasible and bounded
     return MasterLP(
@@ -298,6 +278,42 @@ def solve_master_lp(needs: Sequence[NeedTerm], columns: Mapping[str, Sequence[Co
         {key: row.dual_value() for key, row in rows.items()},
         {p: [(c, v.solution_value()) for c, v in cv] for p, cv in chosen.items()},
     )
+
+
+_Choice = tuple[Column, pywraplp.Variable]  # a column and its master variable
+
+
+def _master(
+    solver: pywraplp.Solver,
+    needs: Sequence[NeedTerm],
+    columns: Mapping[str, Sequence[Column]],
+    *,
+    integer: bool,
+) -> tuple[pywraplp.Objective, dict[NeedKey, pywraplp.Constraint], dict[str, list[_Choice]]]:
+    """The master's rows: one column per person (a weight, or a choice when ``integer``), and every
+    need's count met by the columns covering it plus its shortfall minus its surplus, each priced."""
+    objective = solver.Objective()
+    objective.SetMinimization()
+    rows = {}
+    for need in needs:
+        row = solver.Constraint(need.count, need.count)
+        short, surplus = solver.NumVar(0, solver.infinity(), ""), solver.NumVar(0, solver.infinity(), "")
+        row.SetCoefficient(short, 1)
+        row.SetCoefficient(surplus, -1)
+        objective.SetCoefficient(short, need.under)
+        objective.SetCoefficient(surplus, need.over)
+        rows[need.key] = row
+    chosen: dict[str, list[_Choice]] = {}
+    for person, cols in columns.items():
+        one = solver.Constraint(1, 1)
+        for col in cols:
+            var = solver.BoolVar("") if integer else solver.NumVar(0, solver.infinity(), "")
+            one.SetCoefficient(var, 1)
+            objective.SetCoefficient(var, col.cost)
+            for key in col.covers:
+                rows[key].SetCoefficient(var, rows[key].GetCoefficient(var) + 1)
+            chosen.setdefault(person, []).append((col, var))
+    return objective, rows, chosen
 
 
 def scaled_duals(needs: Sequence[NeedTerm], duals: Mapping[NeedKey, float]) -> dict[NeedKey, int]:
@@ -328,30 +344,8 @@ def integer_master(
     """
     mip = pywraplp.Solver.CreateSolver("SCIP")
     mip.SetTimeLimit(max(50, int(1000 * time_limit)))
-    objective = mip.Objective()
-    objective.SetMinimization()
-    rows = {}
-    for need in needs:
-        row = mip.Constraint(need.count, need.count)
-        short, surplus = mip.NumVar(0, mip.infinity(), ""), mip.NumVar(0, mip.infinity(), "")
-        row.SetCoefficient(short, 1)
-        row.SetCoefficient(surplus, -1)
-        objective.SetCoefficient(short, need.under)
-        objective.SetCoefficient(surplus, need.over)
-        rows[need.key] = row
-    chosen: dict[str, list[tuple[Column, pywraplp.Variable]]] = {}
-    hinted: list[tuple[pywraplp.Variable, float]] = []
-    for person, cols in columns.items():
-        one = mip.Constraint(1, 1)
-        for col in cols:
-            var = mip.BoolVar("")
-            one.SetCoefficient(var, 1)
-            objective.SetCoefficient(var, col.cost)
-            for key in col.covers:
-                rows[key].SetCoefficient(var, rows[key].GetCoefficient(var) + 1)
-            chosen.setdefault(person, []).append((col, var))
-            if person in hint:
-                hinted.append((var, float(hint[person] == col)))
+    _, _, chosen = _master(mip, needs, columns, integer=True)
+    hinted = [(var, float(hint[p] == col)) for p, pick in chosen.items() if p in hint for col, var in pick]
     if hinted:
         mip.SetHint([v for v, _ in hinted], [x for _, x in hinted])
     if mip.Solve() not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
