@@ -213,6 +213,7 @@ def plan_parts(
     first_seconds: float | None = None,
     *,
     fair: bool = True,
+    prover: Callable[[Plan], PartSolver] | None = None,
 ) -> Planned:
     """The parts' plans united, and the relaxed parts' bounds summed, in three passes over the stations.
 
@@ -227,6 +228,10 @@ def plan_parts(
        plan is taken.  Without, only the parts whose first plan may still win go on (the
        district-wide rules are then left to ``solver.station_lns``).
 
+    ``prover``, given the first plans united, returns what solves the relaxed parts (default
+    ``solve_part``; ``solver.district_bound`` prices their hours so that the bounds summed are
+    those of priced parts).
+
     ``threads`` stations are solved at once (CP-SAT releases the interpreter while it searches),
     each on one worker.  The first pass (and without ``fair`` the proofs) may go on until
     ``first_seconds`` (if longer), the others end within ``seconds``.
@@ -238,12 +243,13 @@ def plan_parts(
     if on_first is not None:
         on_first(union(first))
     plans = [_plan_of(r) for r in first]
+    prove = solve_part if prover is None else prover(union(first))
     # Without ``fair`` the proofs come first (without them the district has no bound) and may
     # go on as long as the first plans could; they stop as soon as each part is proven.
     proof_seconds = PROOF_SHARE * (deadline - time.monotonic()) if fair else late - time.monotonic()
     proofs = _pass(
         split.relaxed,
-        solve_part,
+        prove,
         max(0.0, proof_seconds),
         plans,
         threads,

@@ -6,10 +6,11 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from fractions import Fraction
 
 from ortools.sat.python import cp_model
 
-from solver import colgen, construct, decompose, explain, search, station_lns, strategy
+from solver import colgen, construct, decompose, district_bound, explain, search, station_lns, strategy
 from solver.flow import add_run_flow
 from solver.instance import Problem
 from solver.result import FEASIBLE, INFEASIBLE, OPTIMAL, UNKNOWN, SolveResult
@@ -144,6 +145,11 @@ class SolveParams:
     colgen: bool = True  # after construct: price-and-branch (solver.colgen) when construct applies
     colgen_until: float = 0.65  # ... until this share of the time has passed (the last part: integer master)
     colgen_lns_until: float = 0.8  # then solver.construct.improve on its roster until this share
+    # Minimise the objective plus this price per hour worked by people with a fair share; the
+    # result's bound is then a bound of that sum (rounded down).  For a district's relaxed parts
+    # (solver.district_bound); the objective reported is the plain one.
+    hour_price: Fraction = Fraction(0)
+    price_parts: bool = True  # a district's relaxed parts priced (solver.district_bound)
 
 
 @dataclass(frozen=True)
@@ -162,6 +168,8 @@ class BuiltModel:
     rota: RotaModel
     penalties: list[Penalty]
     build_seconds: float
+    hour_price: Fraction = Fraction(0)  # see SolveParams.hour_price
+    objective_scale: Fraction = Fraction(1)  # CP-SAT's objective per unit of (plain + priced hours)
 
 
 def build(
@@ -291,6 +299,8 @@ def solve(
     if start_from is None and _constructs(problem, params):
         return _solve_constructed(problem, params, started, on_progress, should_stop)
     built = build(problem)
+    if params.hour_price > 0:
+        _price_hours(built, params.hour_price)
     _add_hints(built)
     if start_from is not None:
         known = _complete_plan(built, start_from, params, params.time_limit - (time.monotonic() - started))
@@ -300,6 +310,24 @@ def solve(
         built, params, started, on_progress, should_stop
     )
     return _finish(problem, built, params, started, outcome)
+
+
+def _price_hours(built: BuiltModel, price: Fraction) -> None:
+    """Minimise the objective plus ``price`` per hour worked by the people with a fair share,
+    scaled to whole numbers (``built.objective_scale`` records the scale)."""
+    fair = {p.id for p in built.rota.problem.people if p.fair_share > 0}
+    shifts = built.rota.problem.shifts_by_id
+    hours = [(var, price.numerator * shifts[s].duration) for (p, s), var in built.rota.x.items() if p in fair]
+    scale = 60 * price.denominator
+    common = math.gcd(scale * math.gcd(*(p.weight for p in built.penalties)), *(c for _, c in hours))
+    built.hour_price = price
+    built.objective_scale = Fraction(scale, common)
+    built.rota.cp.minimize(
+        cp_model.LinearExpr.weighted_sum(
+            [p.amount for p in built.penalties] + [v for v, _ in hours],
+            [p.weight * scale // common for p in built.penalties] + [c // common for _, c in hours],
+        )
+    )
 
 
 def _finish(
@@ -324,6 +352,7 @@ def _constructs(problem: Problem, params: SolveParams) -> bool:
         params.construct
         and params.full_lp
         and params.workers <= 2
+        and params.hour_price == 0
         and strategy.needs_run_flow(problem)
         and construct.separable(problem)
         and (params.split_share <= 0 or decompose.split_by_station(problem) is None)
@@ -446,7 +475,8 @@ def _search(
     from that solution (a complete hint) with the full-LP worker (``_improve``).
     """
     deadline = started + params.time_limit
-    if not (params.full_lp and params.workers <= 2) or not strategy.needs_run_flow(built.rota.problem):
+    simple = params.hour_price > 0 or not (params.full_lp and params.workers <= 2)
+    if simple or not strategy.needs_run_flow(built.rota.problem):
         solver, status = _run(
             built, params, deadline - time.monotonic(), _ProgressReporter(on_progress, should_stop)
         )
@@ -479,7 +509,11 @@ def _search_split(
     deadline = started + params.time_limit
 
     def solve_part(
-        part: Problem, seconds: float, first_only: bool, start: decompose.Plan | None
+        part: Problem,
+        seconds: float,
+        first_only: bool,
+        start: decompose.Plan | None,
+        price: Fraction = Fraction(0),
     ) -> SolveResult:
         part_params = replace(
             params,
@@ -488,6 +522,7 @@ def _search_split(
             explain_conflicts=False,
             split_share=0.0,
             gap_limit=decompose.PART_GAP,
+            hour_price=price,
         )
 
         def stop() -> bool:
@@ -503,6 +538,19 @@ def _search_split(
         if quick is not None:
             on_progress(Progress(_objective_of(built, quick), 0, time.monotonic() - started))
 
+    # The relaxed parts' hours priced so that their bounds credit the district-wide terms
+    # (solver.district_bound), at the price that gains most for the first plans' hours.
+    problem = built.rota.problem
+    pricing = district_bound.Pricing(district_bound.terms_of(problem, district_bound.hour_caps(built.rota)))
+
+    def prover(plan: decompose.Plan) -> decompose.PartSolver:
+        price = pricing.choose(district_bound.fair_hours(problem, plan.assignments))
+
+        def prove(part: Problem, seconds: float, first: bool, start: decompose.Plan | None) -> SolveResult:
+            return solve_part(part, seconds, first, start, price)
+
+        return prove
+
     seconds = started + params.split_share * params.time_limit - time.monotonic()
     first = started + max(params.split_share, params.first_share) * params.time_limit - time.monotonic()
     planned = decompose.plan_parts(
@@ -513,12 +561,13 @@ def _search_split(
         threads=max(1, params.workers),
         first_seconds=first,
         fair=params.fair_parts,
+        prover=prover if params.price_parts else None,
     )
     fixed = _complete_plan(built, planned.plan, params, deadline - time.monotonic())
     if fixed is None:
         return None
     objective = _objective_of(built, fixed)
-    bound = planned.bound
+    bound = pricing.bound(planned.bound)
     if on_progress is not None:
         on_progress(Progress(objective, bound, time.monotonic() - started))
     if (should_stop is not None and should_stop()) or deadline - time.monotonic() < JOINT_MIN_SECONDS:
@@ -688,10 +737,15 @@ def _result(
     bound = objective if status == cp_model.OPTIMAL else math.ceil(solver.best_objective_bound - 1e-6)
     if proven is not None and status != cp_model.OPTIMAL:
         bound = proven  # the solver may have solved a sub-rota: its own bound is not global
+    if built.hour_price > 0:  # priced hours: a bound of the priced objective, not of the plain one
+        priced = math.ceil(solver.best_objective_bound - 1e-6) / built.objective_scale
+        bound, objective_cap = math.floor(priced), None
+    else:
+        objective_cap = objective
     return SolveResult(
         status=OPTIMAL if status == cp_model.OPTIMAL else FEASIBLE,
         objective=objective,
-        bound=min(bound, objective),
+        bound=bound if objective_cap is None else min(bound, objective_cap),
         wall_time=wall,
         assignments=chosen,
         breakdown=explain.breakdown(amounts),

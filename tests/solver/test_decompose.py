@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from solver.decompose import Plan, Split, plan_parts, relax_by_station, split_by_station
+from solver.decompose import PartSolver, Plan, Split, plan_parts, relax_by_station, split_by_station
 from solver.instance import Compound, Limits, Organisation, Pin, Problem, Request, SkillGrant, Visit, Weights
 from solver.model import SolveParams, solve
 from solver.result import FEASIBLE, OPTIMAL, SolveResult
@@ -214,3 +214,26 @@ def test_plan_parts_without_fair_parts_takes_a_proofs_plan_that_fits_the_part() 
     # A: the proof's plan (and A has nothing left to win); B: the plain part's second plan
     assert planned.plan == Plan(frozenset({("a2", "A1"), ("b2", "B2")}), {})
     assert planned.bound == 10
+
+
+def test_plan_parts_proves_the_relaxed_parts_with_the_provers_solver_given_the_first_plans() -> None:
+    split = _split(_district())
+    seen: list[Plan] = []
+
+    def fake(part: Problem, seconds: float, first_only: bool, start: Plan | None) -> SolveResult:
+        station = part.shifts[0].station
+        return SolveResult("optimal", 1, 1, seconds, assignments=((f"{station.lower()}1", f"{station}0"),))
+
+    def prover(plan: Plan) -> PartSolver:
+        seen.append(plan)
+
+        def priced(part: Problem, seconds: float, first_only: bool, start: Plan | None) -> SolveResult:
+            assert any(part is r for r in split.relaxed)
+            return SolveResult("optimal", 1, 4, seconds)
+
+        return priced
+
+    planned = plan_parts(split, fake, 2.0, fair=False, prover=prover)
+
+    assert seen == [Plan(frozenset({("a1", "A0"), ("b1", "B0")}), {})]
+    assert planned.bound == 8  # the priced bounds, 4 at each station
