@@ -54,6 +54,9 @@ class Terms:
     carried: tuple[Fraction, ...]  # hours carried per quota organisation
     w_fair: int  # 0 when the fairness term is off
     w_quota: int  # 0 when the quota term is off
+    # True where the person's target share·T/S is a whole number of hours for no T from 1 to
+    # all hours: with whole-hour shifts they are then at least one (rounded-up) hour off.
+    never_whole: tuple[bool, ...] = ()
 
 
 def hour_caps(rota: RotaModel) -> dict[str, Fraction]:
@@ -95,6 +98,9 @@ def terms_of(problem: Problem, caps: dict[str, Fraction]) -> Terms:
     orgs = [o for o in problem.organisations if o.quota_permille > 0]
     w_quota = problem.weights.org_share_per_hour if orgs else 0
     index = {o.id: n for n, o in enumerate(orgs)}
+    total_share = sum(p.fair_share for p in fair)
+    most = math.floor(sum((caps.get(p.id, Fraction(0)) for p in fair), Fraction(0)))
+    whole = all(s.duration % 60 == 0 for s in problem.shifts)  # the rule then counts whole hours
     return Terms(
         people=tuple(p.id for p in problem.people),
         caps=tuple(caps.get(p.id, Fraction(0)) for p in problem.people),
@@ -104,7 +110,13 @@ def terms_of(problem: Problem, caps: dict[str, Fraction]) -> Terms:
         carried=tuple(Fraction(o.carried_minutes, 60) for o in orgs),
         w_fair=max(0, w_fair),
         w_quota=max(0, w_quota),
+        never_whole=tuple(whole and never_whole(p.fair_share, total_share, most) for p in problem.people),
     )
+
+
+def never_whole(share: int, total_share: int, most: int) -> bool:
+    """True if share·T/total_share is not a whole number for any T from 1 to ``most``."""
+    return share > 0 and total_share // math.gcd(total_share, share) > most
 
 
 def floor_with(terms: Terms, price: Fraction, nu: list[Fraction], rho: list[Fraction]) -> Fraction:
@@ -121,6 +133,8 @@ def floor_with(terms: Terms, price: Fraction, nu: list[Fraction], rho: list[Frac
     orgs = zip(rho, terms.quotas, terms.carried, strict=True)
     floor = sum((r * (k - q * carried / 1000) - abs(r) for r, q, k in orgs), Fraction(0))
     for n, cap in enumerate(terms.caps):
+        if terms.never_whole and terms.never_whole[n]:  # w·max(|y|, 1) ≥ nu·y + w - |nu|
+            floor += terms.w_fair - abs(nu[n])
         slope = Fraction(0)
         if terms.shares[n] > 0:
             slope += nu[n] - by_share / total_share - price
@@ -128,7 +142,8 @@ def floor_with(terms: Terms, price: Fraction, nu: list[Fraction], rho: list[Frac
         if org is not None:
             slope += rho[org] - by_quota / 1000
         floor += min(Fraction(0), slope * cap)
-    return floor
+    # The rounding-up hour holds only when someone works (T ≥ 1); with T = 0 the terms are ≥ 0.
+    return min(floor, Fraction(0)) if any(terms.never_whole) else floor
 
 
 def floor_under(terms: Terms, price: Fraction) -> Fraction:
@@ -158,6 +173,11 @@ def _multipliers(terms: Terms, price: Fraction) -> tuple[list[Fraction], list[Fr
         lp.Add(a >= -r)
         objective.append(r * float(terms.carried[o] - terms.quotas[o] * Fraction(carried) / 1000) - a)
     for n in people:
+        if terms.never_whole and terms.never_whole[n] and n in nu:
+            size_nu = lp.NumVar(0, terms.w_fair, f"abs_nu_{n}")
+            lp.Add(size_nu >= nu[n])
+            lp.Add(size_nu >= -nu[n])
+            objective.append(terms.w_fair - size_nu)
         slope = 0
         if n in nu:
             slope = nu[n] - by_share - float(price)

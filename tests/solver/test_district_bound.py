@@ -11,7 +11,16 @@ from hypothesis import strategies as st
 
 from solver import district_bound
 from solver.decompose import relax_by_station
-from solver.district_bound import Pricing, Terms, best_price, floor_under, floor_with, hour_caps, terms_of
+from solver.district_bound import (
+    Pricing,
+    Terms,
+    best_price,
+    floor_under,
+    floor_with,
+    hour_caps,
+    never_whole,
+    terms_of,
+)
 from solver.instance import Organisation, Problem, Weights
 from solver.model import SolveParams, build, solve
 from solver.result import OPTIMAL
@@ -58,6 +67,10 @@ def terms_and_hours(draw: st.DrawFn) -> tuple[Terms, list[int], Fraction]:
     )
     if sum(terms.shares) == 0:
         terms = replace(terms, shares=(1, *terms.shares[1:]))
+    if draw(st.booleans()):  # with whole-hour shifts: the rounding-up hour of fractional targets
+        most = int(sum(c for c, share in zip(caps, terms.shares, strict=True) if share > 0))
+        flags = tuple(never_whole(share, sum(terms.shares), most) for share in terms.shares)
+        terms = replace(terms, never_whole=flags)
     hours = [draw(st.integers(0, c)) for c in caps]
     price = Fraction(draw(st.integers(0, 12)), 4)
     return terms, hours, price
@@ -99,6 +112,18 @@ def test_floor_credits_the_disagreement_of_shares_and_quotas() -> None:
 
     assert floor_under(terms, Fraction(0)) == 0
     assert 16 < gain <= min(_terms_value(terms, [a, 20 - a]) for a in range(21)) == 24
+
+
+def test_floor_counts_an_hour_for_each_target_that_is_never_whole() -> None:
+    """Shares 1 and 2 of at most 2 hours: targets T/3 and 2T/3 are whole for no T in 1..2, so
+    anyone working costs both people an hour (2 each): 4 - 2·T ≥ 0 at a price of 2 per hour."""
+    terms = Terms(("a", "b"), (Fraction(1), Fraction(1)), (1, 2), (None, None), (), (), 2, 0)
+    flagged = replace(terms, never_whole=(True, True))
+
+    assert floor_under(flagged, Fraction(2)) == 0
+    assert floor_under(terms, Fraction(2)) < 0
+    assert never_whole(1, 3, 2)
+    assert not never_whole(1, 3, 3)
 
 
 def test_floor_with_refuses_multipliers_outside_the_weights() -> None:
