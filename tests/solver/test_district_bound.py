@@ -188,7 +188,7 @@ def _district(shares: tuple[int, ...], quotas: tuple[int, int], needs: tuple[int
 def districts(draw: st.DrawFn) -> tuple[Problem, Fraction]:
     """A small two-station district with fairness and quotas on, and a price."""
     count = draw(st.integers(3, 5))
-    shares = tuple(draw(st.sampled_from([100, 200, 600])) for _ in range(count))
+    shares = tuple(draw(st.sampled_from([100, 200, 600, 7, 13])) for _ in range(count))
     first = draw(st.integers(100, 900))
     needs = tuple(draw(st.integers(0, 2)) for _ in range(12))
     price = Fraction(draw(st.integers(0, 8)), 4)
