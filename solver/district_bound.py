@@ -146,56 +146,71 @@ def floor_with(terms: Terms, price: Fraction, nu: list[Fraction], rho: list[Frac
     return min(floor, Fraction(0)) if any(terms.never_whole) else floor
 
 
-def floor_under(terms: Terms, price: Fraction) -> Fraction:
-    """A valid lower bound of (fairness + quota terms) - price·(fair people's hours) over all plans."""
-    nu, rho = _multipliers(terms, price)
+def floor_under(terms: Terms, price: Fraction, lp: DualLP | None = None) -> Fraction:
+    """A valid lower bound of (fairness + quota terms) - price·(fair people's hours) over all plans
+    (``lp``: the terms' dual LP, built once for several prices)."""
+    nu, rho = (lp or DualLP(terms)).multipliers(price)
     return floor_with(terms, price, nu, rho)
 
 
-def _multipliers(terms: Terms, price: Fraction) -> tuple[list[Fraction], list[Fraction]]:
-    """The LP's best multipliers (the dual of the relaxed terms), rounded to fractions in range."""
-    lp = pywraplp.Solver.CreateSolver("GLOP")
-    people = range(len(terms.people))
-    fair = [n for n in people if terms.shares[n] > 0]
-    total_share = sum(terms.shares)
-    nu = {n: lp.NumVar(-terms.w_fair, terms.w_fair, f"nu_{n}") for n in fair}
-    rho = [lp.NumVar(-terms.w_quota, terms.w_quota, f"rho_{o}") for o in range(len(terms.quotas))]
-    size = [lp.NumVar(0, terms.w_quota, f"abs_rho_{o}") for o in range(len(terms.quotas))]
-    # The weighted sums as variables of their own: inline, each person's row would repeat them.
-    by_share = lp.NumVar(-lp.infinity(), lp.infinity(), "by_share")
-    by_quota = lp.NumVar(-lp.infinity(), lp.infinity(), "by_quota")
-    lp.Add(by_share == lp.Sum([nu[n] * (terms.shares[n] / total_share) for n in fair]))
-    lp.Add(by_quota == lp.Sum([r * (q / 1000) for r, q in zip(rho, terms.quotas, strict=True)]))
-    carried = float(sum(terms.carried, Fraction(0)))
-    objective = []
-    for o, (r, a) in enumerate(zip(rho, size, strict=True)):
-        lp.Add(a >= r)
-        lp.Add(a >= -r)
-        objective.append(r * float(terms.carried[o] - terms.quotas[o] * Fraction(carried) / 1000) - a)
-    for n in people:
-        if terms.never_whole and terms.never_whole[n] and n in nu:
-            size_nu = lp.NumVar(0, terms.w_fair, f"abs_nu_{n}")
-            lp.Add(size_nu >= nu[n])
-            lp.Add(size_nu >= -nu[n])
-            objective.append(terms.w_fair - size_nu)
-        slope = 0
-        if n in nu:
-            slope = nu[n] - by_share - float(price)
-        org = terms.org[n]
-        if org is not None:
-            slope = slope + rho[org] - by_quota
-        if isinstance(slope, int) or terms.caps[n] == 0:
-            continue
-        low = lp.NumVar(-lp.infinity(), 0, f"low_{n}")
-        lp.Add(low <= slope * float(terms.caps[n]))
-        objective.append(low)
-    lp.Maximize(lp.Sum(objective))
-    if lp.Solve() != pywraplp.Solver.OPTIMAL:
-        return [Fraction(0)] * len(people), [Fraction(0)] * len(rho)
-    return (
-        [_clamp(nu[n].solution_value(), terms.w_fair) if n in nu else Fraction(0) for n in people],
-        [_clamp(r.solution_value(), terms.w_quota) for r in rho],
-    )
+class DualLP:
+    """The LP whose optimum gives the best multipliers for ``floor_with`` at a price.
+
+    Built once per terms: the price is only in the right-hand sides of the fair people's rows,
+    so another price re-solves from the last basis.
+    """
+
+    def __init__(self, terms: Terms) -> None:
+        self.terms = terms
+        lp = self.lp = pywraplp.Solver.CreateSolver("GLOP")
+        people = range(len(terms.people))
+        fair = [n for n in people if terms.shares[n] > 0]
+        total_share = sum(terms.shares)
+        self.nu = {n: lp.NumVar(-terms.w_fair, terms.w_fair, f"nu_{n}") for n in fair}
+        self.rho = [lp.NumVar(-terms.w_quota, terms.w_quota, f"rho_{o}") for o in range(len(terms.quotas))]
+        # The weighted sums as variables of their own: inline, each person's row would repeat them.
+        by_share = lp.NumVar(-lp.infinity(), lp.infinity(), "by_share")
+        by_quota = lp.NumVar(-lp.infinity(), lp.infinity(), "by_quota")
+        lp.Add(by_share == lp.Sum([self.nu[n] * (terms.shares[n] / total_share) for n in fair]))
+        lp.Add(by_quota == lp.Sum([r * (q / 1000) for r, q in zip(self.rho, terms.quotas, strict=True)]))
+        carried = sum(terms.carried, Fraction(0))
+        objective = []
+        for o, r in enumerate(self.rho):
+            size = lp.NumVar(0, terms.w_quota, f"abs_rho_{o}")
+            lp.Add(size >= r)
+            lp.Add(size >= -r)
+            objective.append(r * float(terms.carried[o] - terms.quotas[o] * carried / 1000) - size)
+        self.priced: list[tuple[pywraplp.Constraint, float]] = []  # (row, cap): upper bound -price·cap
+        for n in people:
+            if terms.never_whole and terms.never_whole[n] and n in self.nu:
+                size = lp.NumVar(0, terms.w_fair, f"abs_nu_{n}")
+                lp.Add(size >= self.nu[n])
+                lp.Add(size >= -self.nu[n])
+                objective.append(terms.w_fair - size)
+            org, cap = terms.org[n], float(terms.caps[n])
+            if (n not in self.nu and org is None) or cap == 0:
+                continue
+            slope = (self.nu[n] - by_share) if n in self.nu else 0
+            if org is not None:
+                slope = slope + self.rho[org] - by_quota
+            low = lp.NumVar(-lp.infinity(), 0, f"low_{n}")
+            row = lp.Add(low - cap * slope <= 0)  # low ≤ (slope - price)·cap
+            if n in self.nu:
+                self.priced.append((row, cap))
+            objective.append(low)
+        lp.Maximize(lp.Sum(objective))
+
+    def multipliers(self, price: Fraction) -> tuple[list[Fraction], list[Fraction]]:
+        """The LP's best multipliers at ``price``, rounded to fractions in range (0 if it fails)."""
+        terms = self.terms
+        for row, cap in self.priced:
+            row.SetUb(-float(price) * cap)
+        people = range(len(terms.people))
+        if self.lp.Solve() != pywraplp.Solver.OPTIMAL:
+            return [Fraction(0)] * len(people), [Fraction(0)] * len(self.rho)
+        found = {n: _clamp(v.solution_value(), terms.w_fair) for n, v in self.nu.items()}
+        rho = [_clamp(r.solution_value(), terms.w_quota) for r in self.rho]
+        return [found.get(n, Fraction(0)) for n in people], rho
 
 
 def _clamp(value: float, limit: int) -> Fraction:
@@ -213,10 +228,11 @@ def best_price(terms: Terms, hours: Fraction, denominator: int = 4, most: int = 
     proof is cut short then costs less.
     """
     gains: dict[int, Fraction] = {}
+    lp = DualLP(terms)
 
     def gain(k: int) -> Fraction:
         if k not in gains:
-            gains[k] = Fraction(k, denominator) * hours + floor_under(terms, Fraction(k, denominator))
+            gains[k] = Fraction(k, denominator) * hours + floor_under(terms, Fraction(k, denominator), lp)
         return gains[k]
 
     low, high = 0, most * denominator
