@@ -200,13 +200,17 @@ class DualLP:
             objective.append(low)
         lp.Maximize(lp.Sum(objective))
 
+    def value(self, price: Fraction) -> float | None:
+        """The LP's optimum at ``price`` (about the floor ``floor_with`` proves; None if it fails)."""
+        for row, cap in self.priced:
+            row.SetUb(-float(price) * cap)
+        return float(self.lp.Objective().Value()) if self.lp.Solve() == pywraplp.Solver.OPTIMAL else None
+
     def multipliers(self, price: Fraction) -> tuple[list[Fraction], list[Fraction]]:
         """The LP's best multipliers at ``price``, rounded to fractions in range (0 if it fails)."""
         terms = self.terms
-        for row, cap in self.priced:
-            row.SetUb(-float(price) * cap)
         people = range(len(terms.people))
-        if self.lp.Solve() != pywraplp.Solver.OPTIMAL:
+        if self.value(price) is None:
             return [Fraction(0)] * len(people), [Fraction(0)] * len(self.rho)
         found = {n: _clamp(v.solution_value(), terms.w_fair) for n, v in self.nu.items()}
         rho = [_clamp(r.solution_value(), terms.w_quota) for r in self.rho]
@@ -217,22 +221,26 @@ def _clamp(value: float, limit: int) -> Fraction:
     return max(Fraction(-limit), min(Fraction(limit), Fraction(value).limit_denominator(MAX_DENOMINATOR)))
 
 
-def best_price(terms: Terms, hours: Fraction, denominator: int = 4, most: int = 3) -> Fraction:
+def best_price(
+    terms: Terms, hours: Fraction, denominator: int = 4, most: int = 3, lp: DualLP | None = None
+) -> Fraction:
     """The lowest price (a multiple of 1/denominator up to ``most``) whose gain price·hours + floor
     over the plain bound is within ``NEAR_BEST`` of the best, for parts working ``hours`` in all.
 
     The gain is concave in the price (the floor is a minimum of functions affine in it), so a
-    ternary search finds the best price and a bisection the lowest near it, with a few LPs.  The
+    ternary search finds the best price and a bisection the lowest near it, with a few LPs (their
+    optimum stands in for the floor, which is evaluated exactly only for the price chosen).  The
     lowest is taken because the floor falls fast with the price (demo district at its 7,252
     hours: gain 5,480 at 1, 5,595 at 15/8 with floors -1,774 and -7,995): a relaxed part whose
     proof is cut short then costs less.
     """
-    gains: dict[int, Fraction] = {}
-    lp = DualLP(terms)
+    gains: dict[int, float] = {}
+    lp = lp or DualLP(terms)
 
-    def gain(k: int) -> Fraction:
+    def gain(k: int) -> float:
         if k not in gains:
-            gains[k] = Fraction(k, denominator) * hours + floor_under(terms, Fraction(k, denominator), lp)
+            value = lp.value(Fraction(k, denominator))
+            gains[k] = -math.inf if value is None else float(Fraction(k, denominator) * hours) + value
         return gains[k]
 
     low, high = 0, most * denominator
@@ -272,8 +280,9 @@ class Pricing:
 
     def choose(self, hours: Fraction) -> Fraction:
         """Set the price for parts expected to work about ``hours`` in all (and its floor)."""
-        self.price = best_price(self.terms, hours)
-        self.floor = floor_under(self.terms, self.price) if self.price > 0 else Fraction(0)
+        lp = DualLP(self.terms)
+        self.price = best_price(self.terms, hours, lp=lp)
+        self.floor = floor_under(self.terms, self.price, lp) if self.price > 0 else Fraction(0)
         return self.price
 
     def bound(self, parts: int) -> int:
