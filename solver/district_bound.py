@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -221,46 +222,38 @@ def _clamp(value: float, limit: int) -> Fraction:
     return max(Fraction(-limit), min(Fraction(limit), Fraction(value).limit_denominator(MAX_DENOMINATOR)))
 
 
+def grid(denominator: int = 4, most: int = 3) -> list[Fraction]:
+    """The prices tried: multiples of 1/denominator up to ``most``."""
+    return [Fraction(k, denominator) for k in range(most * denominator + 1)]
+
+
+def lp_values(lp: DualLP, prices: list[Fraction]) -> list[float | None]:
+    """The dual LP's optimum at each price (each solve starts from the last basis)."""
+    return [lp.value(price) for price in prices]
+
+
 def best_price(
-    terms: Terms, hours: Fraction, denominator: int = 4, most: int = 3, lp: DualLP | None = None
+    terms: Terms,
+    hours: Fraction,
+    prices: list[Fraction] | None = None,
+    values: list[float | None] | None = None,
 ) -> Fraction:
-    """The lowest price (a multiple of 1/denominator up to ``most``) whose gain price·hours + floor
-    over the plain bound is within ``NEAR_BEST`` of the best, for parts working ``hours`` in all.
+    """The lowest price of ``prices`` (default ``grid()``) whose gain price·hours + floor over the
+    plain bound is within ``NEAR_BEST`` of the best, for parts working ``hours`` in all.
 
-    The gain is concave in the price (the floor is a minimum of functions affine in it), so a
-    ternary search finds the best price and a bisection the lowest near it, with a few LPs (their
-    optimum stands in for the floor, which is evaluated exactly only for the price chosen).  The
-    lowest is taken because the floor falls fast with the price (demo district at its 7,252
-    hours: gain 5,617 at 1, 5,888 at 3/2, 5,749 at 2, with floors -1,637, -4,993 and -8,759): a
-    relaxed part whose proof is cut short (it counts as 0) then costs less.
+    The LP's optimum at each price (``values``, solved here if not given) stands in for the
+    floor, which is evaluated exactly only for the price chosen.  The lowest is taken because
+    the floor falls fast with the price (demo district at its 7,252 hours: gain 5,617 at 1, 5,888
+    at 3/2, 5,749 at 2, with floors -1,637, -4,993 and -8,759): a relaxed part whose proof is cut
+    short (it counts as 0) then costs less.
     """
-    gains: dict[int, float] = {}
-    lp = lp or DualLP(terms)
-
-    def gain(k: int) -> float:
-        if k not in gains:
-            value = lp.value(Fraction(k, denominator))
-            gains[k] = -math.inf if value is None else float(Fraction(k, denominator) * hours) + value
-        return gains[k]
-
-    low, high = 0, most * denominator
-    while high - low > 2:
-        left, right = low + (high - low) // 3, high - (high - low) // 3
-        if gain(left) < gain(right):
-            low = left + 1
-        else:
-            high = right
-    best = max(range(low, high + 1), key=lambda k: (gain(k), -k))
-    if gain(best) <= 0:
+    prices = prices or grid()
+    values = values or lp_values(DualLP(terms), prices)
+    gains = [-math.inf if v is None else float(c * hours) + v for c, v in zip(prices, values, strict=True)]
+    best = max(gains)
+    if best <= 0:
         return Fraction(0)
-    low, high = 0, best  # gain is non-decreasing up to best: the lowest k near enough
-    while low < high:
-        middle = (low + high) // 2
-        if gain(middle) >= (1 - NEAR_BEST) * gain(best):
-            high = middle
-        else:
-            low = middle + 1
-    return Fraction(high, denominator)
+    return min(c for c, g in zip(prices, gains, strict=True) if g >= (1 - NEAR_BEST) * best)
 
 
 def fair_hours(problem: Problem, assignments: Iterable[tuple[str, str]]) -> Fraction:
@@ -270,20 +263,37 @@ def fair_hours(problem: Problem, assignments: Iterable[tuple[str, str]]) -> Frac
     return sum((Fraction(shifts[s].duration, 60) for p, s in assignments if p in fair), Fraction(0))
 
 
-@dataclass
 class Pricing:
-    """The hour price of a district's relaxed parts and the floor that goes with it."""
+    """The hour price of a district's relaxed parts and the floor that goes with it.
 
-    terms: Terms
-    price: Fraction = Fraction(0)
-    floor: Fraction = Fraction(0)
+    The LPs run on ``pool`` while the parts are solved: the dual LP at every price of the grid
+    from ``start`` (before the parts' hours are known), the exact floor from ``choose``.
+    """
+
+    def __init__(self, pool: Executor, terms: Callable[[], Terms]) -> None:
+        self.price = Fraction(0)
+        self._pool = pool
+        self._prices = grid()
+        self._ready = pool.submit(self._prepare, terms)
+        self._floor: Future[Fraction] | None = None
+
+    def _prepare(self, terms: Callable[[], Terms]) -> tuple[Terms, DualLP, list[float | None]]:
+        found = terms()
+        lp = DualLP(found)
+        return found, lp, lp_values(lp, self._prices)
 
     def choose(self, hours: Fraction) -> Fraction:
-        """Set the price for parts expected to work about ``hours`` in all (and its floor)."""
-        lp = DualLP(self.terms)
-        self.price = best_price(self.terms, hours, lp=lp)
-        self.floor = floor_under(self.terms, self.price, lp) if self.price > 0 else Fraction(0)
+        """Set the price for parts expected to work about ``hours`` in all (its floor follows)."""
+        terms, lp, values = self._ready.result()
+        self.price = best_price(terms, hours, self._prices, values)
+        if self.price > 0:
+            self._floor = self._pool.submit(floor_under, terms, self.price, lp)
         return self.price
+
+    @property
+    def floor(self) -> Fraction:
+        """The floor under the district-wide terms less the price per hour (0 without a price)."""
+        return Fraction(0) if self._floor is None else self._floor.result()
 
     def bound(self, parts: int) -> int:
         """The district's bound from the priced parts' bounds summed (an integer objective)."""

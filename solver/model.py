@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
@@ -538,36 +539,27 @@ def _search_split(
         if quick is not None:
             on_progress(Progress(_objective_of(built, quick), 0, time.monotonic() - started))
 
-    # The relaxed parts' hours priced so that their bounds credit the district-wide terms
-    # (solver.district_bound), at the price that gains most for the first plans' hours.
-    problem = built.rota.problem
-    pricing = district_bound.Pricing(district_bound.terms_of(problem, district_bound.hour_caps(built.rota)))
-
-    def prover(plan: decompose.Plan) -> decompose.PartSolver:
-        price = pricing.choose(district_bound.fair_hours(problem, plan.assignments))
-
-        def prove(part: Problem, seconds: float, first: bool, start: decompose.Plan | None) -> SolveResult:
-            return solve_part(part, seconds, first, start, price)
-
-        return prove
-
     seconds = started + params.split_share * params.time_limit - time.monotonic()
     first = started + max(params.split_share, params.first_share) * params.time_limit - time.monotonic()
-    planned = decompose.plan_parts(
-        split,
-        solve_part,
-        seconds,
-        report_first,
-        threads=max(1, params.workers),
-        first_seconds=first,
-        fair=params.fair_parts,
-        prover=prover if params.price_parts else None,
-    )
+    # The relaxed parts' hours priced so that their bounds credit the district-wide terms
+    # (solver.district_bound); the LPs run on a thread of their own while the parts are solved.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pricing = _pricing(built, pool) if params.price_parts else None
+        planned = decompose.plan_parts(
+            split,
+            solve_part,
+            seconds,
+            report_first,
+            threads=max(1, params.workers),
+            first_seconds=first,
+            fair=params.fair_parts,
+            prover=None if pricing is None else _prover(built.rota.problem, pricing, solve_part),
+        )
+        bound = planned.bound if pricing is None else pricing.bound(planned.bound)
     fixed = _complete_plan(built, planned.plan, params, deadline - time.monotonic())
     if fixed is None:
         return None
     objective = _objective_of(built, fixed)
-    bound = pricing.bound(planned.bound)
     if on_progress is not None:
         on_progress(Progress(objective, bound, time.monotonic() - started))
     if (should_stop is not None and should_stop()) or deadline - time.monotonic() < JOINT_MIN_SECONDS:
@@ -593,6 +585,29 @@ def _search_split(
         should_stop=should_stop or (lambda: False),
     )
     return _Outcome(best.solver, cp_model.FEASIBLE, bound)
+
+
+def _pricing(built: BuiltModel, pool: ThreadPoolExecutor) -> district_bound.Pricing:
+    """The hour price of the district's relaxed parts, its LPs started on ``pool``."""
+    return district_bound.Pricing(
+        pool, lambda: district_bound.terms_of(built.rota.problem, district_bound.hour_caps(built.rota))
+    )
+
+
+def _prover(
+    problem: Problem, pricing: district_bound.Pricing, solve_part: Callable[..., SolveResult]
+) -> Callable[[decompose.Plan], decompose.PartSolver]:
+    """Given the first plans united, the relaxed parts' solver at the price for their hours."""
+
+    def prover(plan: decompose.Plan) -> decompose.PartSolver:
+        price = pricing.choose(district_bound.fair_hours(problem, plan.assignments))
+
+        def prove(part: Problem, seconds: float, first: bool, start: decompose.Plan | None) -> SolveResult:
+            return solve_part(part, seconds, first, start, price)
+
+        return prove
+
+    return prover
 
 
 def _complete_plan(

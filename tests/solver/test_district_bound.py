@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from fractions import Fraction
 
@@ -195,21 +196,23 @@ def districts(draw: st.DrawFn) -> tuple[Problem, Fraction]:
     return _district(shares, (first, 1000 - first), needs), price
 
 
+def _pricing(pr: Problem, pool: ThreadPoolExecutor) -> Pricing:
+    return Pricing(pool, lambda: terms_of(pr, hour_caps(build(pr).rota)))
+
+
 @FEW
 @given(districts())
 def test_priced_parts_and_floor_never_exceed_the_districts_optimum(case: tuple[Problem, Fraction]) -> None:
     pr, price = case
     whole = solve(pr, EXACT)
-    pricing = Pricing(terms_of(pr, hour_caps(build(pr).rota)))
-    pricing.price = price
-    pricing.floor = floor_under(pricing.terms, price)
+    floor = floor_under(terms_of(pr, hour_caps(build(pr).rota)), price)
 
     parts = [solve(part, replace(EXACT, hour_price=price)) for part in relax_by_station(pr)]
 
     assert whole.status == OPTIMAL
     assert {r.status for r in parts} == {OPTIMAL}
     assert validate(pr, whole.assignments).objective == whole.objective
-    assert pricing.bound(sum(r.bound or 0 for r in parts)) <= (whole.objective or 0)
+    assert math.ceil(sum(r.bound or 0 for r in parts) + floor) <= (whole.objective or 0)
 
 
 def test_priced_solve_reports_the_plain_objective_and_the_priced_bound() -> None:
@@ -228,13 +231,25 @@ def test_price_chosen_for_the_demo_shape_lifts_the_bound_and_stays_below_the_opt
     parts and the floor prove more than the plain relaxed parts, and no more than the optimum."""
     pr = _district((600, 100, 600, 100), (300, 700), (1,) * 12)
     whole = solve(pr, EXACT)
-    pricing = Pricing(terms_of(pr, hour_caps(build(pr).rota)))
-    price = pricing.choose(district_bound.fair_hours(pr, whole.assignments))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pricing = _pricing(pr, pool)
+        price = pricing.choose(district_bound.fair_hours(pr, whole.assignments))
+        relaxed = relax_by_station(pr)
 
-    plain = sum(solve(part, EXACT).bound or 0 for part in relax_by_station(pr))
-    priced = pricing.bound(
-        sum(solve(part, replace(EXACT, hour_price=price)).bound or 0 for part in relax_by_station(pr))
-    )
+        plain = sum(solve(part, EXACT).bound or 0 for part in relaxed)
+        priced = pricing.bound(
+            sum(solve(part, replace(EXACT, hour_price=price)).bound or 0 for part in relaxed)
+        )
 
     assert price > 0
     assert plain < priced <= (whole.objective or 0)
+
+
+def test_pricing_without_district_terms_keeps_the_plain_bound() -> None:
+    pr = replace(_district((600, 100, 600, 100), (300, 700), (1,) * 12), weights=Weights(0, 0, 0, 0, 0))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pricing = _pricing(pr, pool)
+
+        price = pricing.choose(Fraction(40))
+
+        assert (price, pricing.floor, pricing.bound(17)) == (0, 0, 17)
