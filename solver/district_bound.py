@@ -40,6 +40,7 @@ from solver.instance import Problem
 from solver.variables import RotaModel
 
 MAX_DENOMINATOR = 1000  # multipliers rounded to fractions with at most this denominator
+FLOAT_SLACK = 1e-6  # an LP optimum this close to 0 counts as 0 (the exact floor decides)
 NEAR_BEST = 0.01  # the price chosen gains at least 99% of what the best price would
 
 
@@ -222,7 +223,7 @@ def _clamp(value: float, limit: int) -> Fraction:
     return max(Fraction(-limit), min(Fraction(limit), Fraction(value).limit_denominator(MAX_DENOMINATOR)))
 
 
-def grid(denominator: int = 4, most: int = 3) -> list[Fraction]:
+def grid(denominator: int = 8, most: int = 3) -> list[Fraction]:
     """The prices tried: multiples of 1/denominator up to ``most``."""
     return [Fraction(k, denominator) for k in range(most * denominator + 1)]
 
@@ -237,18 +238,25 @@ def best_price(
     hours: Fraction,
     prices: list[Fraction] | None = None,
     values: list[float | None] | None = None,
+    *,
+    safe: bool = False,
 ) -> Fraction:
     """The lowest price of ``prices`` (default ``grid()``) whose gain price·hours + floor over the
     plain bound is within ``NEAR_BEST`` of the best, for parts working ``hours`` in all.
 
     The LP's optimum at each price (``values``, solved here if not given) stands in for the
     floor, which is evaluated exactly only for the price chosen.  The lowest is taken because
-    the floor falls fast with the price (demo district at its 7,252 hours: gain 5,617 at 1, 5,888
-    at 3/2, 5,749 at 2, with floors -1,637, -4,993 and -8,759): a relaxed part whose proof is cut
-    short (it counts as 0) then costs less.
+    the floor falls fast with the price (demo district at its 7,252 hours: gain 5,617 at 1,
+    5,832 at 11/8, 5,888 at 3/2, 5,749 at 2, with floors -1,637, -4,993 and -8,759): a relaxed
+    part whose proof is cut short (it counts as 0) then costs less.  With ``safe``, the highest
+    price whose floor is not below 0 (5/8 on the demo district: gain 4,533 when every part is
+    proven): the priced bound is then no lower than the plain one however few are proven.
     """
     prices = prices or grid()
     values = values or lp_values(DualLP(terms), prices)
+    if safe:
+        free = [c for c, v in zip(prices, values, strict=True) if v is not None and v >= -FLOAT_SLACK]
+        return max(free, default=Fraction(0))
     gains = [-math.inf if v is None else float(c * hours) + v for c, v in zip(prices, values, strict=True)]
     best = max(gains)
     if best <= 0:
@@ -282,10 +290,11 @@ class Pricing:
         lp = DualLP(found)
         return found, lp, lp_values(lp, self._prices)
 
-    def choose(self, hours: Fraction) -> Fraction:
-        """Set the price for parts expected to work about ``hours`` in all (its floor follows)."""
+    def choose(self, hours: Fraction, *, safe: bool = False) -> Fraction:
+        """Set the price for parts expected to work about ``hours`` in all (its floor follows);
+        ``safe``: a price whose floor is not below 0 (see ``best_price``)."""
         terms, lp, values = self._ready.result()
-        self.price = best_price(terms, hours, self._prices, values)
+        self.price = best_price(terms, hours, self._prices, values, safe=safe)
         if self.price > 0:
             self._floor = self._pool.submit(floor_under, terms, self.price, lp)
         return self.price

@@ -107,6 +107,10 @@ SOFT_RULES: tuple[RuleFunction, ...] = (
 
 JOINT_MIN_SECONDS = 1.0  # a district's re-planning from the parts' plan needs at least this to help
 COLGEN_CONSTRUCT_SHARE = 0.1  # construct's share of the time when column generation follows
+# A district's first plans after this share of the time: the relaxed parts get the safe hour
+# price (solver.district_bound.best_price).  Quiet 60-s runs have them at 5-7 s (0.1); at load
+# 7-8 on 2 cores at 17-40 s, and then a few proofs only: 285,378 priced against 301,177 plain.
+SAFE_PRICE_AFTER = 0.25
 JOINT_RESERVE = 0.1  # share of the time left for solving the model built after a constructed roster
 
 
@@ -543,6 +547,9 @@ def _search_split(
     first = started + max(params.split_share, params.first_share) * params.time_limit - time.monotonic()
     # The relaxed parts' hours priced so that their bounds credit the district-wide terms
     # (solver.district_bound); the LPs run on a thread of their own while the parts are solved.
+    # The first plans late (a loaded machine): the proofs may be cut short, so a price that
+    # cannot bring the bound below the plain one.
+    late = started + SAFE_PRICE_AFTER * params.time_limit
     with ThreadPoolExecutor(max_workers=1) as pool:
         pricing = _pricing(built, pool) if params.price_parts else None
         planned = decompose.plan_parts(
@@ -553,7 +560,7 @@ def _search_split(
             threads=max(1, params.workers),
             first_seconds=first,
             fair=params.fair_parts,
-            prover=None if pricing is None else _prover(built.rota.problem, pricing, solve_part),
+            prover=None if pricing is None else _prover(built.rota.problem, pricing, solve_part, late),
         )
         bound = planned.bound if pricing is None else pricing.bound(planned.bound)
     fixed = _complete_plan(built, planned.plan, params, deadline - time.monotonic())
@@ -595,12 +602,14 @@ def _pricing(built: BuiltModel, pool: ThreadPoolExecutor) -> district_bound.Pric
 
 
 def _prover(
-    problem: Problem, pricing: district_bound.Pricing, solve_part: Callable[..., SolveResult]
+    problem: Problem, pricing: district_bound.Pricing, solve_part: Callable[..., SolveResult], late: float
 ) -> Callable[[decompose.Plan], decompose.PartSolver]:
-    """Given the first plans united, the relaxed parts' solver at the price for their hours."""
+    """Given the first plans united, the relaxed parts' solver at the price for their hours (a
+    price whose floor is not below 0 when the first plans came after ``late``, monotonic s)."""
 
     def prover(plan: decompose.Plan) -> decompose.PartSolver:
-        price = pricing.choose(district_bound.fair_hours(problem, plan.assignments))
+        hours = district_bound.fair_hours(problem, plan.assignments)
+        price = pricing.choose(hours, safe=time.monotonic() > late)
 
         def prove(part: Problem, seconds: float, first: bool, start: decompose.Plan | None) -> SolveResult:
             return solve_part(part, seconds, first, start, price)

@@ -144,6 +144,19 @@ def test_best_price_is_zero_without_district_terms_and_positive_with_them() -> N
     assert best_price(_two_kinds(), Fraction(20)) > 0
 
 
+def test_safe_price_is_the_highest_whose_floor_is_zero() -> None:
+    """As above: 4 - 2·T ≥ 0 up to a price of 2 for T ≤ 2; without the rounding-up hour (two
+    kinds) every positive price has a floor below 0."""
+    terms = replace(
+        Terms(("a", "b"), (Fraction(1), Fraction(1)), (1, 2), (None, None), (), (), 2, 0),
+        never_whole=(True, True),
+    )
+
+    assert best_price(terms, Fraction(2), safe=True) == 2
+    assert floor_under(terms, Fraction(2)) == 0
+    assert best_price(_two_kinds(), Fraction(20), safe=True) == 0
+
+
 def test_hour_caps_keep_each_persons_daily_and_weekly_limits() -> None:
     people = [
         person("free"),
