@@ -14,7 +14,8 @@ Two kinds of station part are solved:
 * the *relaxed part* (``relax_by_station``): everyone who may work at the station, without
   minimum limits, without the district-wide rules.  Its optimum is at most what the station's
   own terms cost in any plan of the district, so the sum of the relaxed parts' proven bounds
-  is a proven bound of the district (the district-wide terms are each at least 0).
+  is a proven bound of the district (the district-wide terms are each at least 0; with an hour
+  price, ``solver.district_bound``, they are credited with what they must cost at least).
 
 Left out of the parts, the district-wide rules get no say until ``solver.station_lns`` re-plans
 the union one station at a time on the whole model; on the demo district they are about 3% of

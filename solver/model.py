@@ -324,7 +324,7 @@ def _price_hours(built: BuiltModel, price: Fraction) -> None:
     shifts = built.rota.problem.shifts_by_id
     hours = [(var, price.numerator * shifts[s].duration) for (p, s), var in built.rota.x.items() if p in fair]
     scale = 60 * price.denominator
-    common = math.gcd(scale * math.gcd(*(p.weight for p in built.penalties)), *(c for _, c in hours))
+    common = max(1, math.gcd(scale * math.gcd(*(p.weight for p in built.penalties)), *(c for _, c in hours)))
     built.hour_price = price
     built.objective_scale = Fraction(scale, common)
     built.rota.cp.minimize(

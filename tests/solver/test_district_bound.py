@@ -266,3 +266,11 @@ def test_pricing_without_district_terms_keeps_the_plain_bound() -> None:
         price = pricing.choose(Fraction(40))
 
         assert (price, pricing.floor, pricing.bound(17)) == (0, 0, 17)
+
+
+def test_priced_solve_of_a_problem_without_terms_or_hours() -> None:
+    pr = problem([person("a")], [], days=1)
+
+    result = solve(pr, replace(EXACT, hour_price=Fraction(1)))
+
+    assert (result.objective, result.bound) == (0, 0)
