@@ -282,13 +282,19 @@ class Pricing:
         self.price = Fraction(0)
         self._pool = pool
         self._prices = grid()
+        self._closed = False
         self._ready = pool.submit(self._prepare, terms)
         self._floor: Future[Fraction] | None = None
 
     def _prepare(self, terms: Callable[[], Terms]) -> tuple[Terms, DualLP, list[float | None]]:
         found = terms()
         lp = DualLP(found)
-        return found, lp, lp_values(lp, self._prices)
+        # One price at a time, so that ``close`` stops the grid between two LPs.
+        return found, lp, [None if self._closed else lp.value(price) for price in self._prices]
+
+    def close(self) -> None:
+        """Stop the work left on the thread (the solve has no more use for it)."""
+        self._closed = True
 
     def choose(self, hours: Fraction, *, safe: bool = False) -> Fraction:
         """Set the price for parts expected to work about ``hours`` in all (its floor follows);
@@ -305,5 +311,6 @@ class Pricing:
         return Fraction(0) if self._floor is None else self._floor.result()
 
     def bound(self, parts: int) -> int:
-        """The district's bound from the priced parts' bounds summed (an integer objective)."""
-        return max(0, math.ceil(parts + self.floor))
+        """The district's bound from the priced parts' bounds summed (an integer objective); 0
+        without a proven part, without waiting for the floor (it is at most 0)."""
+        return 0 if parts <= 0 else max(0, math.ceil(parts + self.floor))

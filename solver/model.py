@@ -550,8 +550,9 @@ def _search_split(
     # The first plans late (a loaded machine): the proofs may be cut short, so a price that
     # cannot bring the bound below the plain one.
     late = started + SAFE_PRICE_AFTER * params.time_limit
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pricing = _pricing(built, pool) if params.price_parts else None
+    pool = ThreadPoolExecutor(max_workers=1)
+    pricing = _pricing(built, pool) if params.price_parts else None
+    try:
         planned = decompose.plan_parts(
             split,
             solve_part,
@@ -563,6 +564,10 @@ def _search_split(
             prover=None if pricing is None else _prover(built.rota.problem, pricing, solve_part, late),
         )
         bound = planned.bound if pricing is None else pricing.bound(planned.bound)
+    finally:  # a late solve does not wait for LPs it no longer needs
+        if pricing is not None:
+            pricing.close()
+        pool.shutdown(wait=False, cancel_futures=True)
     fixed = _complete_plan(built, planned.plan, params, deadline - time.monotonic())
     if fixed is None:
         return None

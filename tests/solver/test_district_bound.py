@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from fractions import Fraction
@@ -265,7 +266,19 @@ def test_pricing_without_district_terms_keeps_the_plain_bound() -> None:
 
         price = pricing.choose(Fraction(40))
 
-        assert (price, pricing.floor, pricing.bound(17)) == (0, 0, 17)
+        assert (price, pricing.floor, pricing.bound(17), pricing.bound(0)) == (0, 0, 17, 0)
+
+
+def test_pricing_closed_early_leaves_the_grid_unsolved_and_chooses_no_price() -> None:
+    pr = _district((600, 100, 600, 100), (300, 700), (1,) * 12)
+    closed = threading.Event()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(closed.wait)  # the pricing's LPs wait behind this until it is closed
+        pricing = _pricing(pr, pool)
+        pricing.close()
+        closed.set()
+
+        assert pricing.choose(Fraction(40)) == 0
 
 
 def test_priced_solve_of_a_problem_without_terms_or_hours() -> None:
