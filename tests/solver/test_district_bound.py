@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import math
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from fractions import Fraction
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from solver import district_bound
 from solver.decompose import relax_by_station
 from solver.district_bound import (
+    FLOAT_SLACK,
+    NEAR_BEST,
+    DualLP,
     Pricing,
     Terms,
     best_price,
     floor_under,
     floor_with,
+    grid,
     hour_caps,
     never_whole,
     terms_of,
@@ -269,16 +273,19 @@ def test_pricing_without_district_terms_keeps_the_plain_bound() -> None:
         assert (price, pricing.floor, pricing.bound(17), pricing.bound(0)) == (0, 0, 17, 0)
 
 
-def test_pricing_closed_early_leaves_the_grid_unsolved_and_chooses_no_price() -> None:
-    pr = _district((600, 100, 600, 100), (300, 700), (1,) * 12)
-    closed = threading.Event()
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(closed.wait)  # the pricing's LPs wait behind this until it is closed
-        pricing = _pricing(pr, pool)
-        pricing.close()
-        closed.set()
+@pytest.mark.parametrize("hours", [Fraction(5), Fraction(20), Fraction(37, 2), Fraction(60)])
+def test_best_price_finds_what_a_scan_of_the_grid_finds(hours: Fraction) -> None:
+    terms = replace(_two_kinds(), never_whole=(True, False))
+    lp = DualLP(terms)
+    values = {c: lp.value(c) or 0.0 for c in grid()}
+    gains = {c: float(c * hours) + v for c, v in values.items()}
+    top = max(gains.values())
 
-        assert pricing.choose(Fraction(40)) == 0
+    scanned = min(c for c, g in gains.items() if g >= (1 - NEAR_BEST) * top) if top > 0 else 0
+    safe = max(c for c, v in values.items() if v >= -FLOAT_SLACK)
+
+    assert best_price(terms, hours) == scanned
+    assert best_price(terms, hours, safe=True) == safe
 
 
 def test_priced_solve_of_a_problem_without_terms_or_hours() -> None:
