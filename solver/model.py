@@ -108,9 +108,11 @@ SOFT_RULES: tuple[RuleFunction, ...] = (
 JOINT_MIN_SECONDS = 1.0  # a district's re-planning from the parts' plan needs at least this to help
 COLGEN_CONSTRUCT_SHARE = 0.1  # construct's share of the time when column generation follows
 # A district's first plans after this share of the time: the relaxed parts get the safe hour
-# price (solver.district_bound.best_price).  Quiet 60-s runs have them at 5-7 s (0.1); at load
-# 7-8 on 2 cores at 17-40 s, and then a few proofs only: 285,378 priced against 301,177 plain.
-SAFE_PRICE_AFTER = 0.25
+# price (solver.district_bound.best_price).  The proofs take about as long as the first plans
+# and must end by ``first_share`` (0.8), so after 0.4 they may be cut short.  Quiet 60-s runs
+# have the first plans at 5-7 s (0.1); at load 6-8 on 2 cores at 17-30 s: at 29-30 s only a few
+# proofs finished (bound 31,691 priced at 3/2 against 155,143 plain), at 19-23 s nearly all.
+SAFE_PRICE_AFTER = 0.4
 JOINT_RESERVE = 0.1  # share of the time left for solving the model built after a constructed roster
 
 
