@@ -152,6 +152,7 @@ class SolveParams:
     colgen: bool = True  # after construct: price-and-branch (solver.colgen) when construct applies
     colgen_until: float = 0.65  # ... until this share of the time has passed (the last part: integer master)
     colgen_lns_until: float = 0.8  # then solver.construct.improve on its roster until this share
+    colgen_gate: bool = True  # column generation gives way when its root will not converge (colgen.Gate)
     # Minimise the objective plus this price per hour worked by people with a fair share; the
     # result's bound is then a bound of that sum (rounded down).  For a district's relaxed parts
     # (solver.district_bound); the objective reported is the plain one.
@@ -394,12 +395,15 @@ def _solve_constructed(
             threads=max(1, params.workers),
             debug=params.log,
             should_stop=stop,
+            gate=colgen.Gate() if params.colgen_gate else None,
         )
         roster, proven = generated.roster or roster, generated.bound
         if on_progress is not None and generated.objective is not None:
             on_progress(Progress(generated.objective, proven or 0, time.monotonic() - started))
-        # Re-planning a few people at a time against the others mends what the dive left.
-        until = started + params.colgen_lns_until * params.time_limit
+        # Re-planning a few people at a time against the others mends what the dive left; when
+        # column generation gave way, the time is shared as without it (CP-SAT gets the most).
+        share = params.construct_lns_until if generated.gave_way else params.colgen_lns_until
+        until = started + share * params.time_limit
         roster = construct.improve(problem, roster, until, params.seed, should_stop=stop, debug=params.log)
     try:
         built = build(problem, deadline=deadline - max(JOINT_MIN_SECONDS, JOINT_RESERVE * params.time_limit))

@@ -232,3 +232,86 @@ def test_a_stop_request_ends_column_generation_before_its_next_round() -> None:
 
     assert outcome.rounds == 0
     assert outcome.roster is None or validate(pr, outcome.roster).violations == ()
+
+
+def _pace(elapsed: float, priced: int, lp: float) -> colgen.RootPace:
+    """The root after ``elapsed`` of its 10 seconds, 20 people, an LP that began at 1000."""
+    return colgen.RootPace(elapsed=elapsed, span=10.0, priced=priced, people=20, first_lp=1000.0, lp=lp)
+
+
+@pytest.mark.parametrize(
+    ("pace", "gives_way"),
+    [
+        (_pace(5.0, 30, 900.0), True),  # 3 passes at this pace, LP down 10 %: slow and unproductive
+        (_pace(5.0, 30, 400.0), False),  # slow, but the LP came down 60 %
+        (_pace(5.0, 100, 900.0), False),  # 10 passes at this pace: it may still converge
+    ],
+)
+def test_gate_gives_way_only_when_the_root_is_slow_and_its_lp_barely_moved(
+    pace: colgen.RootPace, gives_way: bool
+) -> None:
+    assert colgen.Gate().gives_way(pace) is gives_way
+
+
+def test_gate_counts_passes_at_the_roots_pace() -> None:
+    gate = colgen.Gate(min_passes=8.0, min_drop=0.5)
+
+    assert gate.gives_way(_pace(elapsed=5.0, priced=70, lp=900.0))  # 3.5 passes in half: 7 in all
+    assert not gate.gives_way(_pace(elapsed=4.0, priced=70, lp=900.0))  # 3.5 passes in 40 %: 8.75
+
+
+def test_gate_builds_the_pricers_only_when_they_take_at_most_their_share_of_the_root() -> None:
+    gate = colgen.Gate(build_share=0.5)
+
+    assert gate.builds_in_time(built=0, seconds=0.0, people=100, span=10.0)
+    assert gate.builds_in_time(built=10, seconds=0.5, people=100, span=10.0)  # 5 s of 10
+    assert not gate.builds_in_time(built=10, seconds=0.6, people=100, span=10.0)  # 6 s of 10
+
+
+def test_generate_gives_way_to_the_caller_with_no_roster() -> None:
+    pr = _two_people()
+    start = _generate(pr).roster
+    assert start is not None
+    always = colgen.Gate(at=0.0, min_passes=math.inf, min_drop=math.inf)
+
+    outcome = colgen.generate(pr, deadline=_now() + SAFETY, seed=0, start=start, threads=1, gate=always)
+
+    assert outcome.gave_way
+    assert outcome.roster is None
+    assert outcome.rounds == 1
+
+
+def test_generate_gives_way_before_building_pricers_that_take_too_long() -> None:
+    pr = _two_people()
+    ticks = itertools.count()
+    never = colgen.Gate(build_share=0.0)  # any time spent building is too much
+
+    outcome = colgen.generate(
+        pr, deadline=100.0, seed=0, threads=1, gate=never, clock=lambda: float(next(ticks))
+    )
+
+    assert outcome.gave_way
+    assert outcome.rounds == 0
+    assert outcome.roster is None
+
+
+def test_generate_without_a_gate_goes_on_to_a_roster() -> None:
+    pr = _two_people()
+    always = colgen.Gate(at=0.0, min_passes=math.inf, min_drop=math.inf)
+
+    gated = colgen.generate(pr, deadline=_now() + SAFETY, seed=0, threads=1, master_share=0.0, gate=always)
+    ungated = _generate(pr)
+
+    assert gated.gave_way
+    assert not ungated.gave_way
+    assert ungated.roster is not None
+
+
+@pytest.mark.parametrize("rounds", [1, 2])
+def test_bound_is_never_negative(monkeypatch: pytest.MonkeyPatch, rounds: int) -> None:
+    monkeypatch.setattr(colgen, "PEOPLE_PER_ROUND", 1)
+    pr = _two_people()
+
+    outcome = colgen.generate(pr, deadline=_now() + SAFETY, seed=0, threads=1, max_rounds=rounds)
+
+    assert outcome.bound is None or outcome.bound >= 0
