@@ -400,10 +400,9 @@ def _solve_constructed(
         roster, proven = generated.roster or roster, generated.bound
         if on_progress is not None and generated.objective is not None:
             on_progress(Progress(generated.objective, proven or 0, time.monotonic() - started))
-        # Re-planning a few people at a time against the others mends what the dive left; when
-        # column generation gave way, the time is shared as without it (CP-SAT gets the most).
-        share = params.construct_lns_until if generated.gave_way else params.colgen_lns_until
-        until = started + share * params.time_limit
+        # Re-planning a few people at a time against the others mends what the dive left (and
+        # takes over the time column generation gave back: under load it improves more than CP-SAT).
+        until = started + params.colgen_lns_until * params.time_limit
         roster = construct.improve(problem, roster, until, params.seed, should_stop=stop, debug=params.log)
     try:
         built = build(problem, deadline=deadline - max(JOINT_MIN_SECONDS, JOINT_RESERVE * params.time_limit))
