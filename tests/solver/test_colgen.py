@@ -315,3 +315,15 @@ def test_bound_is_never_negative(monkeypatch: pytest.MonkeyPatch, rounds: int) -
     outcome = colgen.generate(pr, deadline=_now() + SAFETY, seed=0, threads=1, max_rounds=rounds)
 
     assert outcome.bound is None or outcome.bound >= 0
+
+
+def test_bound_round_with_timed_out_pricing_stays_below_the_optimum(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(colgen, "PRICING_SECONDS", 0.0)  # every first run at the floor: some may time out
+    pr = _two_people()
+    optimum = solve(pr, SolveParams(time_limit=SAFETY, workers=1, seed=1, construct=False))
+
+    outcome = colgen.generate(pr, deadline=_now() + SAFETY, seed=0, threads=1, max_rounds=1)
+
+    assert optimum.status == OPTIMAL
+    assert outcome.bound is not None
+    assert 0 <= outcome.bound <= optimum.objective
