@@ -83,7 +83,10 @@ class Gate:
     best known 1348).
     """
 
-    at: float = 0.5  # share of the root's time after which its pace is judged (once)
+    at: float = 0.5  # share of the root's time after which its pace is judged (once) ...
+    min_rounds: int = 4  # ... on at least this many rounds with a master LP (the first are slow: CP-SAT
+    # prices where the builder's plan beats nothing; judged on two, Curtois 14 at a CPU share of 0.18
+    # gave way and ended 10-25 % worse)
     min_passes: float = 8.0  # at its pace the root must price each person this many times in its time ...
     min_drop: float = 0.5  # ... or have brought its LP down by this share of the first LP's value
     build_share: float = 0.5  # most of the root's time that building the pricing models may take
@@ -563,7 +566,7 @@ class _Generation:
         began = self.clock()
         check_at = began + gate.at * (until - began) if gate is not None else math.inf
         first_lp: float | None = None
-        priced = 0
+        priced = lp_rounds = 0
         best_bound = -math.inf
         centre: dict[NeedKey, int] | None = None
         exact = False  # price at the LP's own duals this round (after smoothed duals found nothing)
@@ -596,7 +599,14 @@ class _Generation:
             if lp is not None:
                 outcome.lp_value = lp.value
                 first_lp = lp.value if first_lp is None else first_lp
-            if gate is not None and first_lp is not None and lp is not None and self.clock() >= check_at:
+                lp_rounds += 1
+            if (
+                gate is not None
+                and lp is not None
+                and first_lp is not None
+                and lp_rounds >= gate.min_rounds
+                and self.clock() >= check_at
+            ):
                 check_at = math.inf  # judged once
                 now = self.clock() - began
                 pace = RootPace(now, until - began, priced, len(everyone), first_lp, lp.value)

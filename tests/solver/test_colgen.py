@@ -272,7 +272,7 @@ def test_generate_gives_way_to_the_caller_with_no_roster() -> None:
     pr = _two_people()
     start = _generate(pr).roster
     assert start is not None
-    always = colgen.Gate(at=0.0, min_passes=math.inf, min_drop=math.inf)
+    always = colgen.Gate(at=0.0, min_rounds=1, min_passes=math.inf, min_drop=math.inf)
 
     outcome = colgen.generate(pr, deadline=_now() + SAFETY, seed=0, start=start, threads=1, gate=always)
 
@@ -297,7 +297,7 @@ def test_generate_gives_way_before_building_pricers_that_take_too_long() -> None
 
 def test_generate_without_a_gate_goes_on_to_a_roster() -> None:
     pr = _two_people()
-    always = colgen.Gate(at=0.0, min_passes=math.inf, min_drop=math.inf)
+    always = colgen.Gate(at=0.0, min_rounds=1, min_passes=math.inf, min_drop=math.inf)
 
     gated = colgen.generate(pr, deadline=_now() + SAFETY, seed=0, threads=1, master_share=0.0, gate=always)
     ungated = _generate(pr)
@@ -327,3 +327,15 @@ def test_bound_round_with_timed_out_pricing_stays_below_the_optimum(monkeypatch:
     assert optimum.status == OPTIMAL
     assert outcome.bound is not None
     assert 0 <= outcome.bound <= optimum.objective
+
+
+def test_gate_judges_the_root_only_after_its_first_rounds() -> None:
+    pr = _two_people()
+    start = _generate(pr).roster
+    assert start is not None
+    after_many = colgen.Gate(at=0.0, min_rounds=10**6, min_passes=math.inf, min_drop=math.inf)
+
+    outcome = colgen.generate(pr, deadline=_now() + SAFETY, seed=0, start=start, threads=1, gate=after_many)
+
+    assert not outcome.gave_way
+    assert outcome.roster is not None
