@@ -88,7 +88,9 @@ class Gate:
     # prices where the builder's plan beats nothing; judged on two, Curtois 14 at a CPU share of 0.18
     # gave way and ended 10-25 % worse)
     min_passes: float = 8.0  # at its pace the root must price each person this many times in its time ...
-    min_drop: float = 0.5  # ... or have brought its LP down by this share of the first LP's value
+    min_drop: float = 0.25  # ... or have brought its LP down by this share of the first LP's value
+    # (Curtois 13: 0-9 % after 4 rounds, 22: 5 %; 14 at CPU shares of 0.14-0.24: 44-47 %, and going on
+    # was the better choice for it)
     build_share: float = 0.5  # most of the root's time that building the pricing models may take
 
     def gives_way(self, pace: RootPace) -> bool:
@@ -605,7 +607,7 @@ class _Generation:
                 and lp is not None
                 and first_lp is not None
                 and lp_rounds >= gate.min_rounds
-                and self.clock() >= check_at
+                and check_at <= self.clock() < until  # past its end the root has nothing to give
             ):
                 check_at = math.inf  # judged once
                 now = self.clock() - began
