@@ -86,11 +86,10 @@ class Gate:
     at: float = 0.5  # share of the root's time after which its pace is judged (once) ...
     min_rounds: int = 4  # ... on at least this many rounds with a master LP (the first are slow: CP-SAT
     # prices where the builder's plan beats nothing; judged on two, Curtois 14 at a CPU share of 0.18
-    # gave way and ended 10-25 % worse)
+    # gave way with its LP 17 % down, where going on is the better choice for it)
     min_passes: float = 8.0  # at its pace the root must price each person this many times in its time ...
     min_drop: float = 0.25  # ... or have brought its LP down by this share of the first LP's value
-    # (Curtois 13: 0-9 % after 4 rounds, 22: 5 %; 14 at CPU shares of 0.14-0.24: 44-47 %, and going on
-    # was the better choice for it)
+    # (Curtois 13: 0-10 % after 4-8 rounds, 22: 5 %; 14 at CPU shares of 0.14-0.25: 44-53 %, 20: 44 %)
     build_share: float = 0.5  # most of the root's time that building the pricing models may take
 
     def gives_way(self, pace: RootPace) -> bool:
