@@ -446,6 +446,8 @@ def generate(
             return Outcome(None, None, None, log=["pricers not built in time"], gave_way=True)
         building = clock() - began
         if gate and not gate.builds_in_time(len(pricers), building, len(problem.people), root_until - began):
+            if debug:
+                print(f"colgen gate: {len(pricers)} pricing models in {building:.1f} s, gives way")
             return Outcome(None, None, None, log=["pricers would take the root's time"], gave_way=True)
         pricers[person.id] = pricer(problem, person.id)
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
