@@ -517,15 +517,11 @@ class _Generation:
         raw: Mapping[NeedKey, int],
         duals: Mapping[NeedKey, int],
         until: float,
-        most: float = PRICING_SECONDS,
     ) -> tuple[list[Priced], int]:
-        """One pricing round over ``people`` at ``duals``; the columns improving at ``raw`` join the pool.
-
-        Each person's CP-SAT run gets a share of the time to ``until``, at most ``most`` seconds.
-        """
+        """One pricing round over ``people`` at ``duals``; the columns improving at ``raw`` join the pool."""
         hints = {p: max(lp.weights[p], key=lambda cw: cw[1])[0].pairs for p in people} if lp else {}
         left = until - self.clock()
-        per = min(most, max(MIN_PRICING_SECONDS, 2 * self.threads * left / max(1, len(people))))
+        per = min(PRICING_SECONDS, max(MIN_PRICING_SECONDS, 2 * self.threads * left / max(1, len(people))))
         # The sequence builder prices first; CP-SAT only where its plan beats no known one.
         beats = {
             p: min((self.pricers[p].value(c, duals) for c in self.columns[p]), default=math.inf)
@@ -635,9 +631,7 @@ class _Generation:
             lp = solve_master_lp(self.needs, self.columns)
             raw = scaled_duals(self.needs, lp.duals)
             quick, self.quick = self.quick, False
-            until = min(last, self.clock() + BOUND_ROUND_SECONDS)
-            results, _ = self.price(everyone, lp, raw, raw, until)
-            results = self.reprice_open(results, lp, raw, until)
+            results, _ = self.price(everyone, lp, raw, raw, min(last, self.clock() + BOUND_ROUND_SECONDS))
             self.quick = quick
             best_bound = max(best_bound, lagrangian_bound(self.needs, raw, results))
             if self.debug:
@@ -646,27 +640,6 @@ class _Generation:
         if math.isfinite(best_bound):  # every penalty is non-negative: so is the objective
             outcome.bound = max(0, math.ceil(best_bound - 1e-6))
         return outcome
-
-    def reprice_open(
-        self, results: list[Priced], lp: MasterLP, duals: Mapping[NeedKey, int], until: float
-    ) -> list[Priced]:
-        """The bound round's people whose pricing timed out, priced again in the time left, longer.
-
-        Their bounds are the weak part of the Lagrangian sum (``Pricer.relaxed_bound`` when CP-SAT
-        found nothing); a second run at the same duals proves a bound of the same minimum, so the
-        better of the two counts.
-        """
-        open_people = [r.person for r in results if not r.optimal]
-        if not open_people or self.stop() or until - self.clock() < MIN_PRICING_SECONDS:
-            return results
-        again, _ = self.price(open_people, lp, duals, duals, until, most=until - self.clock())
-        better = {r.person: r for r in again}
-        return [
-            replace(r, bound=max(r.bound, better[r.person].bound), optimal=better[r.person].optimal)
-            if r.person in better
-            else r
-            for r in results
-        ]
 
     def dive(self, until: float) -> dict[str, Column]:
         """Fix the people whose plans the LP weighs most, a few at a time, pricing the others in between.
