@@ -89,7 +89,7 @@ class Gate:
     # gave way with its LP 17 % down, where going on is the better choice for it)
     min_passes: float = 8.0  # at its pace the root must price each person this many times in its time ...
     min_drop: float = 0.2  # ... or have brought its LP down by this share of the first LP's value
-    # (Curtois 13: 0-10 % after 4-8 rounds, 15 % after 10; 22: 5 %; at CPU shares of 0.14-0.38:
+    # (Curtois 13: 0-10 % after 4-8 rounds, 15 % after 10; 22: 5-14 %; at CPU shares of 0.14-0.38:
     # 15: 29 %, 14: 44-53 %, 20: 44 %, 7, 9, 12: 51-79 %)
     build_share: float = 0.5  # most of the root's time that building the pricing models may take
 
