@@ -285,11 +285,20 @@ def _last(low: int, high: int, holds: Callable[[int], bool]) -> int:
     return low
 
 
-def fair_hours(problem: Problem, assignments: Iterable[tuple[str, str]]) -> Fraction:
-    """The hours the people with a fair share work in the (person, shift) pairs."""
+def priced_minutes(problem: Problem, pairs: Iterable[tuple[str, str]]) -> list[tuple[tuple[str, str], int]]:
+    """The (person, shift) pairs whose hours are priced (people with a fair share), with their minutes.
+
+    The one definition of the hours T that the floor is taken over and that the parts are priced
+    on (``solver.model``): the bound is valid only if the two agree.
+    """
     fair = {p.id for p in problem.people if p.fair_share > 0}
     shifts = problem.shifts_by_id
-    return sum((Fraction(shifts[s].duration, 60) for p, s in assignments if p in fair), Fraction(0))
+    return [(pair, shifts[pair[1]].duration) for pair in pairs if pair[0] in fair]
+
+
+def fair_hours(problem: Problem, assignments: Iterable[tuple[str, str]]) -> Fraction:
+    """The hours the people with a fair share work in the (person, shift) pairs."""
+    return Fraction(sum(minutes for _, minutes in priced_minutes(problem, assignments)), 60)
 
 
 class Pricing:

@@ -323,9 +323,11 @@ def solve(
 def _price_hours(built: BuiltModel, price: Fraction) -> None:
     """Minimise the objective plus ``price`` per hour worked by the people with a fair share,
     scaled to whole numbers (``built.objective_scale`` records the scale)."""
-    fair = {p.id for p in built.rota.problem.people if p.fair_share > 0}
-    shifts = built.rota.problem.shifts_by_id
-    hours = [(var, price.numerator * shifts[s].duration) for (p, s), var in built.rota.x.items() if p in fair]
+    x = built.rota.x
+    hours = [
+        (x[pair], price.numerator * minutes)
+        for pair, minutes in district_bound.priced_minutes(built.rota.problem, x)
+    ]
     scale = 60 * price.denominator
     common = max(1, math.gcd(scale * math.gcd(*(p.weight for p in built.penalties)), *(c for _, c in hours)))
     built.hour_price = price
