@@ -141,6 +141,7 @@ class SolveParams:
     log: bool = False
     full_lp: bool = True  # the full-problem worker linearises every constraint (see _configure)
     own_lns: bool = False  # with 2 workers: solver.search LNS on one core, the bound proof on the other
+    lp_workers: int | None = None  # full-LP workers on a model without run flow; None: strategy.lp_workers
     split_share: float = 0.65  # several stations: the station parts until this share of the time (see below)
     first_share: float = 0.8  # ... but their first plans may take until this share (a station without one
     # has only holes); the rest goes to re-planning station by station (solver.station_lns)
@@ -279,6 +280,12 @@ def _configure(solver: cp_model.CpSolver, params: SolveParams, time_limit: float
     solver.parameters.relative_gap_limit = params.gap_limit
     if params.full_lp and params.workers <= 2:
         solver.parameters.subsolvers.append("max_lp")
+    if params.full_lp and params.workers == 2 and params.lp_workers == 2:
+        # Both workers search the whole model with the full LP: no LNS (strategy.lp_workers).
+        solver.parameters.merge_text_format(
+            'num_full_subsolvers: 2 subsolvers: "max_lp_search" subsolver_params { name: "max_lp_search"'
+            " linearization_level: 2 search_branching: LP_SEARCH }"
+        )
 
 
 def _add_hints(built: BuiltModel) -> None:
@@ -484,11 +491,15 @@ def _search(
     The full-LP worker and the run-flow model prove bounds but slow down the search for a first
     solution on larger rotas.  So CP-SAT's default workers first look for a solution (for at most
     90% of the time, stopping at the first); then the flow model is added and the search goes on
-    from that solution (a complete hint) with the full-LP worker (``_improve``).
+    from that solution (a complete hint) with the full-LP worker (``_improve``).  Without the flow
+    model it is one run; on a small model both workers are full-LP workers (``strategy.lp_workers``).
     """
     deadline = started + params.time_limit
     simple = params.hour_price > 0 or not (params.full_lp and params.workers <= 2)
     if simple or not strategy.needs_run_flow(built.rota.problem):
+        if params.lp_workers is None:
+            size = len(built.rota.cp.proto.variables)
+            params = replace(params, lp_workers=strategy.lp_workers(size, params.workers))
         solver, status = _run(
             built, params, deadline - time.monotonic(), _ProgressReporter(on_progress, should_stop)
         )
