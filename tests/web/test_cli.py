@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -55,6 +56,10 @@ AUTOGROUP_CHECK = (
 )
 
 
+NICED = pytest.mark.skipif(os.nice(0) != 0, reason="the tests run niced already (niceness > 0)")
+
+
+@NICED
 @pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason="the kernel has no autogroups")
 def test_a_worker_leading_its_session_lowers_the_whole_session() -> None:
     """In its own session (systemd, containers) the niceness must reach the session's CPU share."""
@@ -68,6 +73,7 @@ def test_a_worker_leading_its_session_lowers_the_whole_session() -> None:
     assert alone.stdout.split() == ["7", "7"]
 
 
+@NICED
 def test_a_worker_sharing_a_session_leaves_the_session_alone() -> None:
     """Started from a shell beside other programs, only the worker itself is niced."""
     before = Path("/proc/self/autogroup").read_text() if Path("/proc/self/autogroup").exists() else None
