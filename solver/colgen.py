@@ -358,6 +358,21 @@ def _master(
     return objective, rows, chosen
 
 
+def lp_support(lp: MasterLP) -> dict[Pair, float]:
+    """Each assignment's value in the master LP: the total weight of the person's plans holding it."""
+    value: dict[Pair, float] = {}
+    for mix in lp.weights.values():
+        for col, weight in mix:
+            for pair in col.pairs if weight > 0 else ():
+                value[pair] = value.get(pair, 0.0) + weight
+    return value
+
+
+def heaviest_plans(lp: MasterLP) -> frozenset[Pair]:
+    """The plan the master LP weighs most for each person, as one roster."""
+    return frozenset(pair for mix in lp.weights.values() for pair in max(mix, key=lambda cw: cw[1])[0].pairs)
+
+
 def scaled_duals(needs: Sequence[NeedTerm], duals: Mapping[NeedKey, float]) -> dict[NeedKey, int]:
     """Duals as integers (SCALE per unit), inside the limits that keep the Lagrangian bound valid."""
     return {
@@ -407,6 +422,11 @@ class Outcome:
     lp_value: float | None = None
     converged: bool = False  # the master LP is solved over all plans (lp_value is the LP optimum)
     gave_way: bool = False  # stopped by the ``Gate`` with no roster: the time left is the caller's
+    # With ``generate(support=True)`` and a converged root: each assignment's value in the master LP
+    # (the weight of the plans holding it; absent: 0) and the plan the LP weighs most for each person
+    # (together a roster keeping every hard rule), in place of the dive and the integer master.
+    support: dict[Pair, float] = field(default_factory=dict)
+    heaviest: frozenset[Pair] = frozenset()
     log: list[str] = field(default_factory=list)
 
 
@@ -424,6 +444,7 @@ def generate(
     debug: bool = False,
     should_stop: Callable[[], bool] = lambda: False,
     gate: Gate | None = None,
+    support: bool = False,
 ) -> Outcome:
     """Column generation, a dive, then the integer master, all by the deadline.
 
@@ -434,6 +455,8 @@ def generate(
     own cheapest plan does).  The roster returned is the best of ``start``, the dive's and the
     master's.  With a ``gate`` it gives way (``Outcome.gave_way``, no roster) as soon as the pricing
     models would take too long to build or the root is judged too slow to converge (``Gate``).
+    With ``support``, a root that converges ends it: the outcome carries the LP's support
+    (``Outcome.support``, for the caller to round with the whole model) and the roster is ``start``'s.
     """
     began = clock()
     span = deadline - began
@@ -462,13 +485,17 @@ def generate(
         outcome = gen.root(root_until, max_rounds, last=deadline, gate=gate)
         if outcome.log or outcome.gave_way:  # no plan for someone, or the root will not converge
             return outcome
-        dived = gen.dive(dive_until) if all(gen.columns.values()) else None
+        rounded_by_caller = support and outcome.converged  # no dive, no integer master
+        if rounded_by_caller:
+            lp = solve_master_lp(needs, gen.columns)
+            outcome.support, outcome.heaviest = lp_support(lp), heaviest_plans(lp)
+        dived = gen.dive(dive_until) if all(gen.columns.values()) and not rounded_by_caller else None
     outcome.columns = sum(len(c) for c in gen.columns.values())
     candidates: list[frozenset[Pair]] = []
     if dived is not None:
         candidates.append(frozenset(pair for col in dived.values() for pair in col.pairs))
         incumbent = dived if not incumbent or _cost(needs, dived) < _cost(needs, incumbent) else incumbent
-    if all(gen.columns.values()) and not should_stop():
+    if all(gen.columns.values()) and not should_stop() and not rounded_by_caller:
         picked = integer_master(needs, gen.columns, incumbent, deadline - clock())
         if debug:
             print(f"colgen: dive {dived and _cost(needs, dived)}, master {picked and _cost(needs, picked)}")
@@ -476,6 +503,8 @@ def generate(
             candidates.append(frozenset(pair for col in picked.values() for pair in col.pairs))
     if start_pairs:
         candidates.append(start_pairs)
+    if outcome.heaviest:
+        candidates.append(outcome.heaviest)
     for roster in candidates:
         checked = validate(problem, roster)
         if checked.feasible and (outcome.objective is None or checked.objective < outcome.objective):
