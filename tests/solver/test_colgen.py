@@ -339,3 +339,39 @@ def test_gate_judges_the_root_only_after_its_first_rounds() -> None:
 
     assert not outcome.gave_way
     assert outcome.roster is not None
+
+
+def test_lp_support_sums_the_weights_of_the_plans_holding_each_assignment() -> None:
+    early = colgen.Column("a", frozenset({("a", "D0"), ("a", "D1")}), 0, ())
+    late = colgen.Column("a", frozenset({("a", "D1"), ("a", "D2")}), 0, ())
+    unused = colgen.Column("a", frozenset({("a", "D3")}), 0, ())
+    alone = colgen.Column("b", frozenset({("b", "D0")}), 0, ())
+    lp = colgen.MasterLP(0.0, {}, {"a": [(early, 0.25), (late, 0.75), (unused, 0.0)], "b": [(alone, 1.0)]})
+
+    support = colgen.lp_support(lp)
+
+    assert support == {("a", "D0"): 0.25, ("a", "D1"): 1.0, ("a", "D2"): 0.75, ("b", "D0"): 1.0}
+    assert colgen.heaviest_plans(lp) == late.pairs | alone.pairs
+
+
+def test_generate_with_support_hands_the_converged_lp_to_the_caller() -> None:
+    pr = _two_people()
+
+    outcome = colgen.generate(pr, deadline=_now() + SAFETY, seed=0, threads=1, master_share=0.0, support=True)
+
+    assert outcome.converged
+    assert outcome.support
+    assert all(0 < value <= 1 + 1e-9 for value in outcome.support.values())
+    assert validate(pr, outcome.heaviest).violations == ()
+    assert outcome.heaviest <= frozenset(outcome.support)
+    assert outcome.roster is not None
+    assert outcome.objective == validate(pr, outcome.roster).objective
+    assert outcome.objective <= validate(pr, outcome.heaviest).objective
+
+
+def test_generate_without_support_leaves_it_empty() -> None:
+    outcome = _generate(_two_people())
+
+    assert outcome.converged
+    assert outcome.support == {}
+    assert outcome.heaviest == frozenset()
