@@ -473,7 +473,7 @@ def _round_lp(
 ) -> construct.Roster:
     """The best roster CP-SAT finds by ``until`` with every assignment the master LP decides fixed.
 
-    An assignment in every plan the converged LP weighs is fixed on, one in none of them off; the
+    An assignment in every plan the (near-)converged LP weighs is fixed on, one in none of them off; the
     rest (Curtois 7: 325 of 1,248) is searched on the whole model with the flow model and the
     full-LP worker, from the LP's heaviest plans.  Curtois 7 (LP 1054): 1059, proven optimal for
     these fixings in 3 s, where the dive gave 1362-3179 and SCIP over the columns 1466-1663.

@@ -375,3 +375,15 @@ def test_generate_without_support_leaves_it_empty() -> None:
     assert outcome.converged
     assert outcome.support == {}
     assert outcome.heaviest == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("lp", "bound", "near"),
+    [(1000.0, 951, True), (1000.0, 949, False), (1000.0, None, False), (None, 900, False), (0.04, 0, True)],
+)
+def test_near_optimal_when_the_lp_is_within_its_share_of_the_bound(
+    lp: float | None, bound: int | None, near: bool
+) -> None:
+    outcome = colgen.Outcome(None, None, bound, lp_value=lp)
+
+    assert colgen.near_optimal(outcome) is near
