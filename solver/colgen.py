@@ -612,6 +612,8 @@ class _Generation:
         everyone = list(self.pricers)
         chunk = min(len(everyone), PEOPLE_PER_ROUND)
         quiet = 0  # people priced exactly at the LP's duals since a column last entered
+        quiet_priced: dict[str, Priced] = {}  # ... their pricing (a bound when they are everyone) ...
+        quiet_duals: dict[NeedKey, int] = {}  # ... at these duals
         turn = 0
         while self.clock() < until and not self.stop() and (max_rounds is None or self.rounds < max_rounds):
             lp = solve_master_lp(self.needs, self.columns) if all(self.columns.values()) else None
@@ -659,8 +661,13 @@ class _Generation:
                 print(f"colgen round {self.rounds}: lp {lpv} bound {bound:.1f} ({best_bound:.1f}) +{added}")
             exact_here = not smooth and all(r.optimal for r in results)
             quiet = quiet + len(people) if lp is not None and added == 0 and exact_here else 0
+            if quiet == 0 or raw != quiet_duals:
+                quiet_priced, quiet_duals = {}, raw
+            quiet_priced.update((r.person, r) for r in results if quiet)
             if quiet >= len(everyone):
                 outcome.converged = True  # no plan prices out at the LP's duals: the LP is solved
+                if len(quiet_priced) == len(everyone):  # everyone priced exactly at the same duals
+                    best_bound = max(best_bound, lagrangian_bound(self.needs, raw, quiet_priced.values()))
                 break
             # Nothing entered: a mispricing at smoothed duals, or the LP nearly solved; the LP's own
             # duals until a column enters again.

@@ -387,3 +387,16 @@ def test_near_optimal_when_the_lp_is_within_its_share_of_the_bound(
     outcome = colgen.Outcome(None, None, bound, lp_value=lp)
 
     assert colgen.near_optimal(outcome) is near
+
+
+def test_converged_root_pricing_a_few_people_a_round_proves_the_lp_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pr = _two_people()
+    brute = colgen.solve_master_lp(colgen.need_terms(pr), _all_columns(pr))
+    monkeypatch.setattr(colgen, "PEOPLE_PER_ROUND", 1)  # no round prices everyone at once
+
+    outcome = _generate(pr)
+
+    assert outcome.converged
+    assert outcome.bound == math.ceil(brute.value - 1e-6)
