@@ -417,7 +417,9 @@ def _solve_constructed(
             report(generated.roster)
         if generated.support and roster is not None:
             until = started + params.colgen_until * params.time_limit
-            roster = _round_lp(problem, params, generated, roster, until, report, stop)
+            roster = _round_lp(
+                problem, params, generated, roster, until, _restricted(started, proven, on_progress), stop
+            )
         # Re-planning a few people at a time against the others mends what the dive left (and
         # takes over the time column generation gave back: under load it improves more than CP-SAT).
         until = started + params.colgen_lns_until * params.time_limit
@@ -462,13 +464,28 @@ def _roster_reporter(
     return report
 
 
+def _restricted(
+    started: float, proven: int | None, on_progress: Callable[[Progress], None] | None
+) -> Callable[[Progress], None] | None:
+    """Forwards a restricted model's solutions: its objective is the problem's, its bound is not."""
+    if on_progress is None:
+        return None
+
+    def forward(progress: Progress) -> None:
+        on_progress(
+            Progress(progress.objective, min(proven or 0, progress.objective), time.monotonic() - started)
+        )
+
+    return forward
+
+
 def _round_lp(
     problem: Problem,
     params: SolveParams,
     generated: colgen.Outcome,
     roster: construct.Roster,
     until: float,
-    report: Callable[[construct.Roster], None],
+    on_progress: Callable[[Progress], None] | None,
     stop: Callable[[], bool],
 ) -> construct.Roster:
     """The best roster CP-SAT finds by ``until`` with every assignment the master LP decides fixed.
@@ -491,15 +508,12 @@ def _round_lp(
         cp.add_hint(var, pair in generated.heaviest)
     solver = cp_model.CpSolver()
     _configure(solver, params, until - time.monotonic())
-    status = solver.solve(cp, _ProgressReporter(None, stop))
+    status = solver.solve(cp, _ProgressReporter(on_progress, stop))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return roster
     found = frozenset(pair for pair, var in built.rota.x.items() if solver.boolean_value(var))
     checked, before = validate(problem, found), validate(problem, roster)
-    if not checked.feasible or checked.objective >= before.objective:
-        return roster
-    report(found)
-    return found
+    return found if checked.feasible and checked.objective < before.objective else roster
 
 
 def _with_bound(result: SolveResult, proven: int | None) -> SolveResult:
