@@ -359,7 +359,7 @@ def test_generate_with_support_hands_the_converged_lp_to_the_caller() -> None:
 
     outcome = colgen.generate(pr, deadline=_now() + SAFETY, seed=0, threads=1, master_share=0.0, support=True)
 
-    assert outcome.converged
+    assert outcome.converged or outcome.settled
     assert outcome.support
     assert all(0 < value <= 1 + 1e-9 for value in outcome.support.values())
     assert validate(pr, outcome.heaviest).violations == ()
@@ -400,3 +400,18 @@ def test_converged_root_pricing_a_few_people_a_round_proves_the_lp_bound(
 
     assert outcome.converged
     assert outcome.bound == math.ceil(brute.value - 1e-6)
+
+
+def test_root_settles_once_its_lp_is_within_its_share_of_the_bound() -> None:
+    from rota.importers.curtois import parse_file, to_problem
+
+    pr = to_problem(parse_file(instance_path(2)))  # skips where the benchmark is absent; optimum 828
+
+    settled = colgen.generate(pr, deadline=_now() + 15.0, seed=0, threads=1, support=True)
+
+    assert settled.settled or settled.converged
+    assert settled.support
+    assert settled.bound is not None
+    assert settled.lp_value is not None
+    assert settled.lp_value - settled.bound <= colgen.SETTLED * settled.lp_value or settled.converged
+    assert settled.bound <= 828

@@ -44,7 +44,7 @@ def test_round_lp_keeps_the_lps_decisions_and_improves_on_its_heaviest_plans() -
         pr, SolveParams(workers=1), outcome, start, time.monotonic() + 10.0, reported.append, lambda: False
     )
 
-    assert outcome.converged
+    assert outcome.converged or outcome.settled
     assert any(0 < value < 1 - 1e-6 for value in outcome.support.values())  # the LP is fractional
     assert validate(pr, rounded).violations == ()
     assert reported[-1].objective == validate(pr, rounded).objective
