@@ -50,8 +50,6 @@ SEED_LIMIT = 2**31
 BOUND_ROUND_SECONDS = 5.0  # the time a last round of exact pricing is planned to take (a share per person)
 PEOPLE_PER_ROUND = 30  # most people priced between two solves of the master LP
 DIVE_FIX = 0.15  # share of the free people fixed at each step of the dive
-SETTLED = 0.002  # with ``support``, the root ends once its LP is within this share of its proven bound
-# (Curtois 8, quiet: LP 1296.7, bound 1295.1 after 12 s; converged at 19 s, LP 1296.6)
 NEAR_OPTIMAL = 0.05  # a root stopped by its deadline whose LP is within this share of its proven bound
 # hands its support on like a converged one (Curtois 8, quiet: LP 1296.7, bound 1295 after 12 s of a
 # 19 s root; under load its root ends by its deadline); a root far from its optimum keeps the dive
@@ -432,9 +430,7 @@ class Outcome:
     columns: int = 0
     lp_value: float | None = None
     converged: bool = False  # the master LP is solved over all plans (lp_value is the LP optimum)
-    settled: bool = (
-        False  # ended with the LP within ``SETTLED`` of its proven bound (``generate(support=True)``)
-    )
+    settled: bool = False  # ended once the bound rounded up reached the LP's (``generate(support=True)``)
     gave_way: bool = False  # stopped by the ``Gate`` with no roster: the time left is the caller's
     # With ``generate(support=True)`` and a converged root: each assignment's value in the master LP
     # (the weight of the plans holding it; absent: 0) and the plan the LP weighs most for each person
@@ -497,9 +493,7 @@ def generate(
                 mine = frozenset(pair for pair in start_pairs if pair[0] == pid)
                 incumbent[pid] = pr.column(mine, validate(pr.rota.problem, mine).objective)  # own cost
                 gen.add(incumbent[pid])
-        outcome = gen.root(
-            root_until, max_rounds, last=deadline, gate=gate, settle=SETTLED if support else 0.0
-        )
+        outcome = gen.root(root_until, max_rounds, last=deadline, gate=gate, settle=support)
         if outcome.log or outcome.gave_way:  # no plan for someone, or the root will not converge
             return outcome
         rounded_by_caller = support and (outcome.converged or near_optimal(outcome))  # no dive, no master
@@ -602,7 +596,7 @@ class _Generation:
         max_rounds: int | None = None,
         last: float = math.inf,
         gate: Gate | None = None,
-        settle: float = 0.0,
+        settle: bool = False,
     ) -> Outcome:
         """Column generation until the LP is solved or the time is up, with the best bound.
 
@@ -612,7 +606,8 @@ class _Generation:
         one, else the duals priced last (a moving average of the LP's).  Past ``last`` (the
         caller's deadline) there is no closing round of exact pricing for the bound.  With a ``gate``
         the root gives way when ``Gate.gives_way`` after ``Gate.at`` of its time.  With ``settle``,
-        it also ends once its LP is within that share of the best bound (``Outcome.settled``).
+        it also ends once the best bound rounds up to the LP's value rounded up (``Outcome.settled``):
+        the objective is integral, so the rest of the root could not raise the bound.
         """
         outcome = Outcome(None, None, None)
         began = self.clock()
@@ -672,8 +667,8 @@ class _Generation:
             if self.debug:
                 lpv = f"{lp.value:.1f}" if lp else "-"
                 print(f"colgen round {self.rounds}: lp {lpv} bound {bound:.1f} ({best_bound:.1f}) +{added}")
-            if settle > 0 and lp is not None and lp.value - best_bound <= settle * lp.value:
-                outcome.settled = True  # the LP's own tail: the bound is proven, the support will barely move
+            if settle and lp is not None and best_bound > -math.inf and _ceil(best_bound) >= _ceil(lp.value):
+                outcome.settled = True  # the LP's tail could not raise the (integral) bound: stop here
                 break
             exact_here = not smooth and all(r.optimal for r in results)
             quiet = quiet + len(people) if lp is not None and added == 0 and exact_here else 0
@@ -734,6 +729,11 @@ class _Generation:
         if self.debug:
             print(f"colgen dive: {_cost(self.needs, fixed)}")
         return fixed
+
+
+def _ceil(value: float) -> int:
+    """A lower bound of an integral objective rounded up (with room for the LP's rounding errors)."""
+    return math.ceil(value - 1e-6)
 
 
 def _mix(stable: Mapping[NeedKey, int], raw: Mapping[NeedKey, int]) -> dict[NeedKey, int]:
