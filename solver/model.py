@@ -493,27 +493,52 @@ def _round_lp(
     An assignment in every plan the (near-)converged LP weighs is fixed on, one in none of them off; the
     rest (Curtois 7: 325 of 1,248) is searched on the whole model with the flow model and the
     full-LP worker, from the LP's heaviest plans.  Curtois 7 (LP 1054): 1059, proven optimal for
-    these fixings in 3 s, where the dive gave 1362-3179 and SCIP over the columns 1466-1663.
+    these fixings in 3 s, where the dive gave 1362-3179 and SCIP over the columns 1466-1663.  When
+    that is proven with time left, only the assignments the LP leaves at 0 stay fixed.
     """
     try:
         built = build(problem, deadline=until - JOINT_MIN_SECONDS)
     except BuildTimeout:
         return roster
     add_run_flow(built.rota)
-    cp = built.rota.cp
+    best, hint = roster, generated.heaviest
+    for fix_on in (True, False):
+        solver = cp_model.CpSolver()
+        _configure(solver, params, until - time.monotonic())
+        status = solver.solve(
+            _fixed_by_lp(built, generated.support, hint, fix_on=fix_on), _ProgressReporter(on_progress, stop)
+        )
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            break
+        hint = frozenset(pair for pair, var in built.rota.x.items() if solver.boolean_value(var))
+        checked = validate(problem, hint)
+        if checked.feasible and checked.objective < validate(problem, best).objective:
+            best = hint
+        if status != cp_model.OPTIMAL or stop() or until - time.monotonic() < JOINT_MIN_SECONDS:
+            break
+    return best
+
+
+def _fixed_by_lp(
+    built: BuiltModel,
+    support: dict[tuple[str, str], float],
+    hint: frozenset[tuple[str, str]],
+    *,
+    fix_on: bool,
+) -> cp_model.CpModel:
+    """A copy of the model with the assignments the LP leaves at 0 fixed off (``fix_on``: and at 1 on)."""
+    fixed = cp_model.CpModel()
+    fixed.proto.copy_from(built.rota.cp.proto)
+    fixed.proto.clear_solution_hint()
     for pair, var in built.rota.x.items():
-        value = generated.support.get(pair, 0.0)
-        if value <= LP_DECIDED or value >= 1 - LP_DECIDED:
-            cp.add(var == int(value >= 1 - LP_DECIDED))
-        cp.add_hint(var, pair in generated.heaviest)
-    solver = cp_model.CpSolver()
-    _configure(solver, params, until - time.monotonic())
-    status = solver.solve(cp, _ProgressReporter(on_progress, stop))
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return roster
-    found = frozenset(pair for pair, var in built.rota.x.items() if solver.boolean_value(var))
-    checked, before = validate(problem, found), validate(problem, roster)
-    return found if checked.feasible and checked.objective < before.objective else roster
+        value = support.get(pair, 0.0)
+        if value <= LP_DECIDED or (fix_on and value >= 1 - LP_DECIDED):
+            domain = fixed.proto.variables[var.index].domain
+            domain.clear()
+            domain.extend([int(value > LP_DECIDED)] * 2)
+        fixed.proto.solution_hint.vars.append(var.index)
+        fixed.proto.solution_hint.values.append(int(pair in hint))
+    return fixed
 
 
 def _with_bound(result: SolveResult, proven: int | None) -> SolveResult:

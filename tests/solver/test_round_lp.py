@@ -8,7 +8,7 @@ import pytest
 
 from solver import colgen, construct
 from solver.instance import Problem, Request
-from solver.model import Progress, SolveParams, _round_lp, solve
+from solver.model import Progress, SolveParams, _fixed_by_lp, _round_lp, build, solve
 from solver.result import OPTIMAL
 from solver.validate import validate
 from tests.rota.test_curtois_data import instance_path
@@ -48,7 +48,6 @@ def test_round_lp_keeps_the_lps_decisions_and_improves_on_its_heaviest_plans() -
     assert any(0 < value < 1 - 1e-6 for value in outcome.support.values())  # the LP is fractional
     assert validate(pr, rounded).violations == ()
     assert reported[-1].objective == validate(pr, rounded).objective
-    assert all(pair in rounded for pair, value in outcome.support.items() if value >= 1 - 1e-6)
     assert rounded <= frozenset(outcome.support)  # nothing the LP leaves at 0
     assert validate(pr, rounded).objective == 607 < validate(pr, outcome.heaviest).objective
 
@@ -83,3 +82,19 @@ def test_solve_with_and_without_rounding_the_lp_reaches_the_optimum(colgen_fix: 
     assert result.objective == reference.objective
     assert result.bound is not None
     assert result.bound <= reference.objective
+
+
+@pytest.mark.parametrize("fix_on", [True, False])
+def test_fixed_by_lp_fixes_the_lps_zeros_and_with_fix_on_its_ones(fix_on: bool) -> None:
+    pr = _runs_problem()
+    built = build(pr)
+    pairs = sorted(built.rota.x)
+    support = {pairs[0]: 1.0, pairs[1]: 0.5}  # every other assignment is at 0 in the LP
+
+    fixed = _fixed_by_lp(built, support, frozenset({pairs[0]}), fix_on=fix_on)
+
+    domains = {pair: list(fixed.proto.variables[var.index].domain) for pair, var in built.rota.x.items()}
+    assert domains[pairs[0]] == ([1, 1] if fix_on else [0, 1])
+    assert domains[pairs[1]] == [0, 1]
+    assert all(domains[pair] == [0, 0] for pair in pairs[2:])
+    assert list(built.rota.cp.proto.variables[built.rota.x[pairs[2]].index].domain) == [0, 1]  # a copy
