@@ -155,8 +155,9 @@ class SolveParams:
     colgen_until: float = 0.65  # ... until this share of the time has passed (the last part: integer master)
     colgen_lns_until: float = 0.8  # then solver.construct.improve on its roster until this share
     colgen_gate: bool = True  # column generation gives way when its root will not converge (colgen.Gate)
-    # When its root converges: CP-SAT on the whole model with every assignment the master LP decides
-    # fixed (see _round_lp), until colgen_until, in place of the dive and the integer master
+    # When its root converges (or nearly: colgen.near_optimal): CP-SAT on the whole model with every
+    # assignment the master LP decides fixed (see _round_lp), until colgen_until, in place of the dive
+    # and the integer master
     colgen_fix: bool = True
     # Minimise the objective plus this price per hour worked by people with a fair share; the
     # result's bound is then a bound of that sum (rounded down).  For a district's relaxed parts
