@@ -172,18 +172,25 @@ def _runs_problem() -> Problem:
     )
 
 
-@pytest.mark.parametrize("use_colgen", [True, False])
-def test_solve_objective_is_validates_and_bound_below_it(use_colgen: bool) -> None:
+@pytest.mark.parametrize(
+    ("use_colgen", "colgen_fix"),
+    [(False, False), (True, False), (True, True)],
+    ids=["cp-sat", "dive", "round-lp"],
+)
+def test_solve_objective_is_validates_and_bound_below_it(use_colgen: bool, colgen_fix: bool) -> None:
     pr = _runs_problem()
     reference = solve(pr, SolveParams(time_limit=SAFETY, workers=1, seed=1, construct=False))
 
-    result = solve(pr, SolveParams(time_limit=4.0, workers=2, seed=0, colgen=use_colgen))
+    params = SolveParams(time_limit=6.0, workers=2, seed=0, colgen=use_colgen, colgen_fix=colgen_fix)
+    result = solve(pr, params)
 
     assert reference.status == OPTIMAL
     assert validate(pr, result.assignments).violations == ()
     assert result.objective == validate(pr, result.assignments).objective
     assert result.bound is not None
     assert result.bound <= reference.objective <= result.objective
+    if use_colgen:  # with column generation (rounding its LP or diving) the optimum is found
+        assert result.objective == reference.objective
 
 
 @pytest.mark.parametrize("rounds", [1, 2, 3])
