@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from solver import colgen, construct
 from solver.instance import Problem, Request
-from solver.model import Progress, SolveParams, _round_lp
+from solver.model import Progress, SolveParams, _fixed_by_lp, _round_lp, build
 from solver.validate import validate
 from tests.rota.test_curtois_data import instance_path
 from tests.solver.factories import day_shift, person, problem
@@ -64,3 +66,19 @@ def test_round_lp_keeps_the_start_when_it_is_no_worse() -> None:
 
     assert rounded == best  # the LP is integral here: its rounding is no better than colgen's roster
     assert all(p.objective >= validate(pr, best).objective for p in reported)
+
+
+@pytest.mark.parametrize("fix_on", [True, False])
+def test_fixed_by_lp_fixes_the_lps_zeros_and_with_fix_on_its_ones(fix_on: bool) -> None:
+    pr = _runs_problem()
+    built = build(pr)
+    pairs = sorted(built.rota.x)
+    support = {pairs[0]: 1.0, pairs[1]: 0.5}  # every other assignment is at 0 in the LP
+
+    fixed = _fixed_by_lp(built, support, frozenset({pairs[0]}), fix_on=fix_on)
+
+    domains = {pair: list(fixed.proto.variables[var.index].domain) for pair, var in built.rota.x.items()}
+    assert domains[pairs[0]] == ([1, 1] if fix_on else [0, 1])
+    assert domains[pairs[1]] == [0, 1]
+    assert all(domains[pair] == [0, 0] for pair in pairs[2:])
+    assert list(built.rota.cp.proto.variables[built.rota.x[pairs[2]].index].domain) == [0, 1]  # a copy
