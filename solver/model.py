@@ -413,14 +413,18 @@ def _solve_constructed(
             support=params.colgen_fix,
         )
         roster, proven = generated.roster or roster, generated.bound
-        report = _roster_reporter(problem, started, proven, on_progress)
+        found = _objective_reporter(started, proven, on_progress)
+
+        def report(better: construct.Roster) -> None:
+            if on_progress is not None:
+                found(validate(problem, better).objective)
+
         if generated.roster is not None:
             report(generated.roster)
         if generated.support and roster is not None:
             until = started + params.colgen_until * params.time_limit
-            roster = _round_lp(
-                problem, params, generated, roster, until, _restricted(started, proven, on_progress), stop
-            )
+            restricted = None if on_progress is None else lambda progress: found(progress.objective)
+            roster = _round_lp(problem, params, generated, roster, until, restricted, stop)
         # Re-planning a few people at a time against the others mends what the dive left (and
         # takes over the time column generation gave back: under load it improves more than CP-SAT).
         until = started + params.colgen_lns_until * params.time_limit
@@ -452,32 +456,17 @@ def _solve_constructed(
     return _with_bound(_finish(problem, built, params, started, improved), proven)
 
 
-def _roster_reporter(
-    problem: Problem, started: float, proven: int | None, on_progress: Callable[[Progress], None] | None
-) -> Callable[[construct.Roster], None]:
-    """Reports a roster found before the joint model (scored by validate; the bound is colgen's)."""
+def _objective_reporter(
+    started: float, proven: int | None, on_progress: Callable[[Progress], None] | None
+) -> Callable[[int], None]:
+    """Reports an objective found before the joint model; the bound is column generation's, never
+    a restricted model's."""
 
-    def report(roster: construct.Roster) -> None:
+    def report(objective: int) -> None:
         if on_progress is not None:
-            objective = validate(problem, roster).objective
             on_progress(Progress(objective, min(proven or 0, objective), time.monotonic() - started))
 
     return report
-
-
-def _restricted(
-    started: float, proven: int | None, on_progress: Callable[[Progress], None] | None
-) -> Callable[[Progress], None] | None:
-    """Forwards a restricted model's solutions: its objective is the problem's, its bound is not."""
-    if on_progress is None:
-        return None
-
-    def forward(progress: Progress) -> None:
-        on_progress(
-            Progress(progress.objective, min(proven or 0, progress.objective), time.monotonic() - started)
-        )
-
-    return forward
 
 
 def _round_lp(
