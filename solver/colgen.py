@@ -22,6 +22,8 @@ person's pricing problem (optimal or not) makes the right-hand side a valid boun
 from __future__ import annotations
 
 import math
+import statistics
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -44,11 +46,24 @@ SCALE = 100  # duals are rounded to multiples of 1/SCALE, so pricing objectives 
 PRICING_SECONDS = 0.3  # most one person's pricing may take in one round (its columns are kept, its
 # bound is weaker; most take 0.01-0.2 s on Curtois 8 and 13, a few over 1 s)
 MIN_PRICING_SECONDS = 0.05
+# CP-SAT on one person's plan: the linear relaxation of every constraint, with or without cuts, whichever
+# has been faster on this problem (``PricingTuner``).  24 people mid-root, each priced to optimality
+# (seconds in all): Curtois 8 / 9 / 13 / 14 / 15: defaults 1.3 / 1.7 / 5.6 / 3.3 / 5.7; linearization
+# level 2 1.2 / 1.1 / ~1.5-2.3 / 1.5 / 2.1; level 2 without cuts 0.6 / 9.9 / 1.2 / 0.8 / 0.9.
+PRICING_PARAMETERS = (
+    "linearization_level:2",
+    "linearization_level:2 max_all_diff_cut_size:0 add_cg_cuts:false add_mir_cuts:false",
+)
+TUNER_SAMPLES = 4  # pricing runs of each parameter set before the tuner compares them ...
+TUNER_WINDOW = 24  # ... over at most this many of their latest runs ...
+TUNER_EXPLORE = 10  # ... and every this many runs it tries the one that was slower
+QUICK_PRICING_DAYS = 100  # longer horizons price with the sequence builder first (CP-SAT: seconds a person)
 IMPROVING = 1e-6  # a plan enters the master when its reduced cost is below -IMPROVING (LP units)
 SMOOTHING = 0.5  # weight of the best-bound duals in the duals priced (Wentges smoothing)
 SEED_LIMIT = 2**31
 BOUND_ROUND_SECONDS = 5.0  # the time a last round of exact pricing is planned to take (a share per person)
-PEOPLE_PER_ROUND = 30  # most people priced between two solves of the master LP
+PEOPLE_PER_ROUND = 30  # most people priced between two solves of the master LP ...
+FULL_ROUND_PEOPLE = 40  # ... where more than this many (with fewer, everyone: a bound every round)
 DIVE_FIX = 0.15  # share of the free people fixed at each step of the dive
 NEAR_OPTIMAL = 0.05  # a root stopped by its deadline whose LP is within this share of its proven bound
 # hands its support on like a converged one (Curtois 8, quiet: LP 1296.7, bound 1295 after 12 s of a
@@ -117,6 +132,35 @@ class Column:
     covers: tuple[NeedKey, ...]
 
 
+class PricingTuner:
+    """Chooses the CP-SAT parameters for pricing: the set whose recent runs took the least time.
+
+    Which is faster depends on the problem (Curtois 9: with cuts, 6x; 15: without, 2x), and
+    pricing runs are many and alike, so the pricers of one column generation share what they see.
+    """
+
+    def __init__(self, choices: Sequence[str] = PRICING_PARAMETERS) -> None:
+        self.choices = tuple(choices)
+        self.times: dict[str, list[float]] = {c: [] for c in self.choices}
+        self.runs = 0
+        self._lock = threading.Lock()
+
+    def choose(self) -> str:
+        """The parameters for the next pricing run."""
+        with self._lock:
+            self.runs += 1
+            short = [c for c in self.choices if len(self.times[c]) < TUNER_SAMPLES]
+            if short:
+                return min(short, key=lambda c: len(self.times[c]))
+            ranked = sorted(self.choices, key=lambda c: statistics.fmean(self.times[c][-TUNER_WINDOW:]))
+            return ranked[1] if self.runs % TUNER_EXPLORE == 0 else ranked[0]
+
+    def record(self, choice: str, seconds: float) -> None:
+        """How long a run with these parameters took."""
+        with self._lock:
+            self.times[choice].append(seconds)
+
+
 @dataclass
 class Pricer:
     """One person's CP-SAT model (no needs); its objective is rewritten for every round's duals."""
@@ -142,6 +186,7 @@ class Pricer:
         time_limit: float,
         seed: int,
         beat: float | None = None,
+        tuner: PricingTuner | None = None,
     ) -> Priced:
         """Plans cheapest against ``duals`` (integers, SCALE per unit) and a bound of the scaled minimum.
 
@@ -169,8 +214,13 @@ class Pricer:
         solver.parameters.max_time_in_seconds = max(MIN_PRICING_SECONDS, time_limit)
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = seed % SEED_LIMIT
+        choice = tuner.choose() if tuner is not None else PRICING_PARAMETERS[0]
+        solver.parameters.merge_text_format(choice)
         collector = _Collector(self)
+        began = time.monotonic()
         status = solver.solve(cp, collector)
+        if tuner is not None:
+            tuner.record(choice, time.monotonic() - began)
         if status == cp_model.INFEASIBLE:
             return Priced(self.person, [], math.inf, True)
         if status == cp_model.MODEL_INVALID:
@@ -448,7 +498,7 @@ def generate(
     threads: int = 2,
     master_share: float = 0.1,
     dive_share: float = 0.25,
-    quick_pricing: bool = True,
+    quick_pricing: bool | None = None,
     max_rounds: int | None = None,
     clock: Callable[[], float] = time.monotonic,
     debug: bool = False,
@@ -486,7 +536,8 @@ def generate(
             return Outcome(None, None, None, log=["pricers would take the root's time"], gave_way=True)
         pricers[person.id] = pricer(problem, person.id)
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        gen = _Generation(needs, pricers, pool, seed, threads, quick_pricing, clock, debug, should_stop)
+        quick = problem.days > QUICK_PRICING_DAYS if quick_pricing is None else quick_pricing
+        gen = _Generation(needs, pricers, pool, seed, threads, quick, clock, debug, should_stop)
         incumbent: dict[str, Column] = {}
         for pid, pr in pricers.items():
             if start_pairs:
@@ -539,6 +590,7 @@ class _Generation:
     columns: dict[str, list[Column]] = field(default_factory=dict)
     seen: set[tuple[str, Plan]] = field(default_factory=set)
     rounds: int = 0
+    tuner: PricingTuner = field(default_factory=PricingTuner)
 
     def __post_init__(self) -> None:
         self.columns = {p: [] for p in self.pricers}
@@ -576,6 +628,7 @@ class _Generation:
                 per,
                 self.seed + 7919 * self.rounds + i,
                 beats[p] if self.quick else None,
+                self.tuner,
             )
             for i, p in enumerate(people)
         ]
@@ -600,8 +653,9 @@ class _Generation:
     ) -> Outcome:
         """Column generation until the LP is solved or the time is up, with the best bound.
 
-        Each round prices at most ``PEOPLE_PER_ROUND`` people (in turn), so that on large rotas
-        the duals move more often than a round over everyone would let them.  The duals priced
+        Each round prices everyone, or on large rotas (over ``FULL_ROUND_PEOPLE`` people)
+        ``PEOPLE_PER_ROUND`` of them in turn, so that their duals move more often than a round over
+        everyone would let them.  The duals priced
         are smoothed towards a centre: those of the best bound while rounds over everyone prove
         one, else the duals priced last (a moving average of the LP's).  Past ``last`` (the
         caller's deadline) there is no closing round of exact pricing for the bound.  With a ``gate``
@@ -618,7 +672,7 @@ class _Generation:
         centre: dict[NeedKey, int] | None = None
         exact = False  # price at the LP's own duals this round (after smoothed duals found nothing)
         everyone = list(self.pricers)
-        chunk = min(len(everyone), PEOPLE_PER_ROUND)
+        chunk = len(everyone) if len(everyone) <= FULL_ROUND_PEOPLE else PEOPLE_PER_ROUND
         quiet = 0  # people priced exactly at the LP's duals since a column last entered
         quiet_priced: dict[str, Priced] = {}  # ... their pricing (a bound when they are everyone) ...
         quiet_duals: dict[NeedKey, int] = {}  # ... at these duals
@@ -670,13 +724,17 @@ class _Generation:
             if settle and lp is not None and best_bound > -math.inf and _ceil(best_bound) >= _ceil(lp.value):
                 outcome.settled = True  # the LP's tail could not raise the (integral) bound: stop here
                 break
-            exact_here = not smooth and all(r.optimal for r in results)
+            # At the LP's own duals, CP-SAT found no plan that prices out; a run stopped by its time
+            # limit may have missed one, but a root that waits for every run to be proven optimal
+            # never ends (Curtois 9: LP 405.7 from round 20 of 29, each round a few runs short).
+            # The bound below takes each run's proven bound, optimal or not.
+            exact_here = not smooth
             quiet = quiet + len(people) if lp is not None and added == 0 and exact_here else 0
             if quiet == 0 or raw != quiet_duals:
                 quiet_priced, quiet_duals = {}, raw
             quiet_priced.update((r.person, r) for r in results if quiet)
             if quiet >= len(everyone):
-                outcome.converged = True  # no plan prices out at the LP's duals: the LP is solved
+                outcome.converged = True  # no plan found prices out at the LP's duals: the LP is solved
                 if len(quiet_priced) == len(everyone):  # everyone priced exactly at the same duals
                     best_bound = max(best_bound, lagrangian_bound(self.needs, raw, quiet_priced.values()))
                 break
