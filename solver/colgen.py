@@ -142,6 +142,7 @@ class PricingTuner:
     def __init__(self, choices: Sequence[str] = PRICING_PARAMETERS) -> None:
         self.choices = tuple(choices)
         self.times: dict[str, list[float]] = {c: [] for c in self.choices}
+        self.issued = dict.fromkeys(self.choices, 0)
         self.runs = 0
         self._lock = threading.Lock()
 
@@ -149,11 +150,14 @@ class PricingTuner:
         """The parameters for the next pricing run."""
         with self._lock:
             self.runs += 1
-            short = [c for c in self.choices if len(self.times[c]) < TUNER_SAMPLES]
+            short = [c for c in self.choices if self.issued[c] < TUNER_SAMPLES or not self.times[c]]
             if short:
-                return min(short, key=lambda c: len(self.times[c]))
-            ranked = sorted(self.choices, key=lambda c: statistics.fmean(self.times[c][-TUNER_WINDOW:]))
-            return ranked[1] if self.runs % TUNER_EXPLORE == 0 else ranked[0]
+                choice = min(short, key=lambda c: self.issued[c])
+            else:
+                ranked = sorted(self.choices, key=lambda c: statistics.fmean(self.times[c][-TUNER_WINDOW:]))
+                choice = ranked[1] if self.runs % TUNER_EXPLORE == 0 else ranked[0]
+            self.issued[choice] += 1
+            return choice
 
     def record(self, choice: str, seconds: float) -> None:
         """How long a run with these parameters took."""

@@ -422,3 +422,72 @@ def test_root_settles_once_its_bound_rounds_up_to_its_lp() -> None:
     assert settled.lp_value is not None
     assert settled.bound == math.ceil(settled.lp_value - 1e-6)  # no bound lost by settling
     assert settled.bound <= 828
+
+
+def test_tuner_tries_each_parameter_set_before_comparing_them() -> None:
+    tuner = colgen.PricingTuner(("slow", "fast"))
+    first = [tuner.choose() for _ in range(2 * colgen.TUNER_SAMPLES)]
+    for choice in first:
+        tuner.record(choice, 1.0 if choice == "slow" else 0.1)
+
+    assert sorted(first) == ["fast"] * colgen.TUNER_SAMPLES + ["slow"] * colgen.TUNER_SAMPLES
+
+
+def _run_tuner(tuner: colgen.PricingTuner, seconds: dict[str, float], runs: int) -> list[str]:
+    """Choose and record ``runs`` times, each set taking its ``seconds``."""
+    picks = []
+    for _ in range(runs):
+        choice = tuner.choose()
+        tuner.record(choice, seconds[choice])
+        picks.append(choice)
+    return picks
+
+
+def test_tuner_prefers_the_faster_set_and_now_and_then_tries_the_other() -> None:
+    tuner = colgen.PricingTuner(("slow", "fast"))
+    _run_tuner(tuner, {"slow": 1.0, "fast": 0.1}, 2 * colgen.TUNER_SAMPLES)
+
+    picks = _run_tuner(tuner, {"slow": 1.0, "fast": 0.1}, 3 * colgen.TUNER_EXPLORE)
+
+    assert picks.count("slow") == 3
+
+
+def test_tuner_follows_the_latest_runs() -> None:
+    tuner = colgen.PricingTuner(("a", "b"))
+    _run_tuner(tuner, {"a": 0.1, "b": 0.5}, 4 * colgen.TUNER_WINDOW)
+
+    picks = _run_tuner(tuner, {"a": 1.0, "b": 0.5}, 4 * colgen.TUNER_WINDOW)  # "a" became slow
+
+    assert picks[-colgen.TUNER_EXPLORE :].count("a") == 1  # the one exploring run
+
+
+def test_pricing_records_its_time_under_the_parameters_it_used() -> None:
+    pr = _two_people()
+    tuner = colgen.PricingTuner()
+    pricer = colgen.pricer(pr, pr.people[0].id)
+    duals = {n.key: 50 for n in colgen.need_terms(pr)}
+
+    priced = pricer.price(duals, None, SAFETY, 0, tuner=tuner)
+
+    assert priced.optimal
+    assert sum(len(times) for times in tuner.times.values()) == 1
+
+
+def test_short_horizons_price_with_cp_sat_and_long_ones_with_the_builder_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pr = _two_people()
+    called: list[str] = []
+    real = colgen.Pricer.quick
+
+    def quick(self: colgen.Pricer, duals: dict[colgen.NeedKey, int], seed: int) -> colgen.Column | None:
+        called.append(self.person)
+        return real(self, duals, seed)
+
+    monkeypatch.setattr(colgen.Pricer, "quick", quick)
+    assert _generate(pr).converged
+    assert called == []
+
+    monkeypatch.setattr(colgen, "QUICK_PRICING_DAYS", pr.days - 1)
+    assert _generate(pr).converged
+    assert called
